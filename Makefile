@@ -1,0 +1,58 @@
+# Two commands do everything: `make run` serves the shop, `make test` runs the tests.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app shop
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test assets translations install install-test db demo serve extract-messages clean
+
+run: install assets translations db demo serve
+
+test: install-test assets translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Designsystemet's CSS comes from npm and is copied into static/vendor (not committed).
+static/vendor/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/@digdir/designsystemet-css/dist/src/index.css static/vendor/designsystemet.css
+	cp node_modules/@digdir/designsystemet-css/dist/theme/designsystemet.css static/vendor/designsystemet-theme.css
+	touch $@
+
+assets: static/vendor/.stamp
+
+translations: | $(BIN)/python
+	$(BIN)/pybabel compile -q -f -d shop/translations
+
+extract-messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o shop/translations/messages.pot .
+	$(BIN)/pybabel update -q -i shop/translations/messages.pot -d shop/translations --no-fuzzy-matching
+
+db: install
+	$(FLASK) db upgrade
+
+demo: install
+	$(FLASK) seed-demo --once
+
+serve:
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance

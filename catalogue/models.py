@@ -1,0 +1,153 @@
+"""Catalogue models: units, the category tree, products and their images."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (used as a column default)."""
+    return datetime.now(UTC)
+
+
+REGIONS = {
+    "nord": _l("North"),
+    "vest": _l("West"),
+    "sor": _l("South"),
+    "sorvest": _l("South-west"),
+    "ost": _l("East"),
+}
+KINDS = {"goods": _l("Goods"), "service": _l("Service")}
+PRODUCT_STATUSES = ("draft", "submitted", "published", "rejected", "archived")
+VAT_RATES_BP = (0, 1200, 1500, 2500)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Unit(db.Model):
+    """A prison or workshop that produces goods or services."""
+
+    __tablename__ = "unit"
+    __table_args__ = (CheckConstraint(_in("region", REGIONS), name="region"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(20), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    trades: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    postal_address: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    products: Mapped[list[Product]] = relationship(back_populates="unit")
+
+    @property
+    def region_label(self) -> str:
+        return str(REGIONS[self.region])
+
+
+class Category(db.Model):
+    """A node in the two-level category tree."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position, Category.name"
+    )
+
+
+class Product(db.Model):
+    """One listing in the national catalogue: goods or a service, owned by the unit that lists it."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("kind IN ('goods', 'service')", name="kind"),
+        CheckConstraint(_in("status", PRODUCT_STATUSES), name="status"),
+        CheckConstraint("price_ore >= 0", name="price_not_negative"),
+        CheckConstraint(_in("vat_rate_bp", VAT_RATES_BP), name="vat_rate"),
+        CheckConstraint("lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time"),
+        CheckConstraint("NOT made_to_order OR lead_time_days IS NOT NULL", name="made_to_order_lead_time"),
+        CheckConstraint("status != 'published' OR published_at IS NOT NULL", name="published_at"),
+        Index("ix_product_listing", "status", "category_id", "published_at"),
+        Index("ix_product_status_price", "status", "price_ore"),
+        Index("ix_product_status_published", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    kind: Mapped[str] = mapped_column(String(10), default="goods")
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_ore: Mapped[int] = mapped_column(Integer)
+    vat_rate_bp: Mapped[int] = mapped_column(Integer, default=2500)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    training_value: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    unit: Mapped[Unit] = relationship(back_populates="products")
+    category: Mapped[Category] = relationship()
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def vat_ore(self) -> int:
+        """The MVA included in the price, rounded to the nearest øre."""
+        return vat_included(self.price_ore, self.vat_rate_bp)
+
+
+def vat_included(gross_ore: int, rate_bp: int) -> int:
+    """Return the VAT contained in a gross amount, rounded half up to whole øre."""
+    return (gross_ore * rate_bp * 2 + (10000 + rate_bp)) // (2 * (10000 + rate_bp))
+
+
+class ProductImage(db.Model):
+    """A product photo: the original and its resized variants, stored under MEDIA_ROOT."""
+
+    __tablename__ = "product_image"
+    __table_args__ = (
+        CheckConstraint("length(alt_text) > 0", name="alt_text_required"),
+        Index("ix_product_image_product_position", "product_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    alt_text: Mapped[str] = mapped_column(String(300))
+    # Folder (relative to MEDIA_ROOT) that holds original.<ext> and <width>.webp / <width>.jpg.
+    # Not unique: the benchmark catalogue lets many products share the demo pictures.
+    storage_key: Mapped[str] = mapped_column(String(200))
+    widths: Mapped[list[int]] = mapped_column(JSON, default=list)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="images")

@@ -1,0 +1,82 @@
+"""Verkstedbutikken: the national webshop and product catalogue for prison workshops."""
+from flask import Flask
+
+
+def create_app(test_config=None) -> Flask:
+    """Build the application: config, extensions, blueprints, error pages, template helpers, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    from shop.config import load_config
+
+    load_config(app, test_config)
+    init_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind db, migrations, login, CSRF and Babel to the app."""
+    from pathlib import Path
+
+    from shop import i18n
+    from shop.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    # Import every model module so the metadata (and so the migrations) know all tables.
+    import catalogue.models  # noqa: F401
+    import inventory.models  # noqa: F401
+    from shop import accounts  # noqa: F401  (also registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach one blueprint per audience."""
+    from catalogue.views import bp as catalogue_bp
+    from shop.auth import bp as auth_bp
+    from shop.site import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(auth_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render 400/403/404/405/500 as pages in the shop's look."""
+    from shop.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Add the money, date and URL helpers that templates use."""
+    from shop.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send the same protective headers with every response."""
+    from shop.security import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the project's flask commands."""
+    from shop.cli import register
+
+    register(app)

@@ -1,0 +1,76 @@
+"""Accounts and roles: creating users, checking passwords and guarding views by role."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shop.extensions import db, login_manager
+from shop.models import ROLES, User
+
+
+class NotPermitted(Exception):
+    """The actor may not do this to that object."""
+
+
+def normalise_email(email: str) -> str:
+    """Return the canonical (trimmed, lower-cased) form of an e-mail address."""
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session, *, email: str, password: str, name: str = "", role: str = "customer", unit_id: int | None = None
+) -> User:
+    """Add a user with a hashed password.
+
+    Raises:
+        ValueError: for an unknown role, or staff without a unit.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if role == "staff" and unit_id is None:
+        raise ValueError("staff must belong to a unit")
+    user = User(
+        email=normalise_email(email),
+        password_hash=generate_password_hash(password),
+        name=name,
+        role=role,
+        unit_id=unit_id,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the active user with this e-mail and password, or None."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def role_required(*roles: str):
+    """Allow the view only to logged-in users with one of these roles (admins always pass)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles and current_user.role != "admin":
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

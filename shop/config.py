@@ -1,0 +1,68 @@
+"""Configuration: defaults in code, secrets and deployment settings from the environment."""
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "nb",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+    "LANGUAGES": ("nb", "en"),
+    "PRODUCTS_PER_PAGE": 24,
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SITE_NAME": "Verkstedbutikken",
+    # The unit that runs the national shop; coordinators belong to it.
+    "OPERATOR_UNIT_SLUG": "ila-fengsel",
+    # Where uploaded and generated images live, and the URL prefix they are served under.
+    "MEDIA_URL": "/media/",
+}
+
+# Settings read from the environment when set, with the type they are parsed into.
+ENVIRONMENT = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "MEDIA_ROOT": ("MEDIA_ROOT", str),
+    "MEDIA_URL": ("MEDIA_URL", str),
+    "PREFERRED_URL_SCHEME": ("PREFERRED_URL_SCHEME", str),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "OPERATOR_UNIT_SLUG": ("OPERATOR_UNIT_SLUG", str),
+}
+
+
+def load_config(app, test_config=None) -> None:
+    """Fill app.config from defaults, the environment and (in tests) a mapping."""
+    instance = Path(app.instance_path)
+    app.config.update(DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'verkstedbutikken.sqlite'}"
+    app.config["MEDIA_ROOT"] = str(instance / "media")
+    for env_name, (key, parse) in ENVIRONMENT.items():
+        if os.environ.get(env_name):
+            app.config[key] = parse(os.environ[env_name])
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith(f"sqlite:///{instance}"):
+        instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret_key(instance)
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _development_secret_key(instance: Path) -> str:
+    """Generate a secret key once into instance/ so sessions survive restarts in development."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,42 @@
+"""Site-wide routes: language switch, media files, robots.txt and a health check."""
+from flask import Blueprint, Response, current_app, redirect, request, send_from_directory, url_for
+
+from shop.i18n import LANGUAGE_COOKIE
+from shop.urls import safe_next
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/sprak/<code>")
+def set_language(code: str):
+    """Remember the chosen language in a cookie and go back to the page the visitor was on."""
+    target = safe_next(request.args.get("next")) or url_for("catalogue.home")
+    response = redirect(target)
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+    return response
+
+
+@bp.get("/media/<path:filename>")
+def media(filename: str):
+    """Serve uploaded and generated images from MEDIA_ROOT (a CDN or object store does this in production)."""
+    return send_from_directory(current_app.config["MEDIA_ROOT"], filename, max_age=365 * 24 * 3600)
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = [
+        "User-agent: *",
+        "Disallow: /logg-inn",
+        "Disallow: /sprak/",
+        f"Sitemap: {url_for('catalogue.sitemap', _external=True)}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}

@@ -39,11 +39,11 @@ static/vendor/.stamp: package.json package-lock.json
 assets: static/vendor/.stamp
 
 translations: | $(BIN)/python
-	$(BIN)/pybabel compile -q -f -d shop/translations
+	$(BIN)/pybabel compile -f -d shop/translations
 
 extract-messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o shop/translations/messages.pot .
-	$(BIN)/pybabel update -q -i shop/translations/messages.pot -d shop/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o shop/translations/messages.pot .
+	$(BIN)/pybabel update -i shop/translations/messages.pot -d shop/translations --no-fuzzy-matching
 
 db: install
 	$(FLASK) db upgrade

@@ -1,0 +1,221 @@
+"""Read side of the storefront: filtered, sorted, paginated product lists with a fixed number of queries."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from math import ceil
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from catalogue.models import Category, Product, ProductImage, Unit
+from catalogue.search import matching
+from catalogue.services import Availability, availability
+from inventory.models import StockRecord
+
+SORTS = ("newest", "price_asc", "price_desc", "name", "relevance")
+
+
+@dataclass
+class Filters:
+    """What the shopper narrowed the list down to; every field is optional."""
+
+    category_ids: list[int] | None = None
+    unit_id: int | None = None
+    region: str | None = None
+    kind: str | None = None
+    min_price_ore: int | None = None
+    max_price_ore: int | None = None
+    in_stock: bool = False
+    query: str | None = None
+    sort: str = "newest"
+
+
+@dataclass(frozen=True)
+class Picture:
+    storage_key: str
+    widths: list[int]
+    width: int
+    height: int
+    alt_text: str
+
+
+@dataclass
+class Card:
+    """A product as shown in a list."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    price_ore: int
+    kind: str
+    unit_name: str
+    unit_slug: str
+    availability: Availability
+    picture: Picture | None = None
+
+
+@dataclass
+class Page:
+    items: list[Card]
+    total: int
+    page: int
+    per_page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max(1, ceil(self.total / self.per_page))
+
+
+class PageOutOfRange(Exception):
+    """The page number is past the last page."""
+
+
+def _filtered(session: Session, filters: Filters) -> tuple[Select, object | None]:
+    """Return the filtered select of product ids (and the search rank column, if searching)."""
+    stmt = (
+        select(Product.id)
+        .join(Unit, Unit.id == Product.unit_id)
+        .where(Product.status == "published", Unit.active.is_(True))
+    )
+    rank = None
+    if filters.query:
+        found = matching(session, filters.query)
+        if found is None:
+            return stmt.where(False), None
+        found = found.subquery("found")
+        stmt = stmt.join(found, found.c.product_id == Product.id)
+        rank = found.c.rank
+    if filters.category_ids:
+        stmt = stmt.where(Product.category_id.in_(filters.category_ids))
+    if filters.unit_id is not None:
+        stmt = stmt.where(Product.unit_id == filters.unit_id)
+    if filters.region:
+        stmt = stmt.where(Unit.region == filters.region)
+    if filters.kind:
+        stmt = stmt.where(Product.kind == filters.kind)
+    if filters.min_price_ore is not None:
+        stmt = stmt.where(Product.price_ore >= filters.min_price_ore)
+    if filters.max_price_ore is not None:
+        stmt = stmt.where(Product.price_ore <= filters.max_price_ore)
+    if filters.in_stock:
+        stmt = stmt.where(
+            exists().where(
+                StockRecord.product_id == Product.id, StockRecord.on_hand - StockRecord.reserved > 0
+            )
+        )
+    return stmt, rank
+
+
+def _ordering(sort: str, rank):
+    if sort == "relevance" and rank is not None:
+        return [rank, Product.published_at.desc(), Product.id.desc()]
+    return {
+        "price_asc": [Product.price_ore.asc(), Product.id.asc()],
+        "price_desc": [Product.price_ore.desc(), Product.id.desc()],
+        "name": [Product.title.asc(), Product.id.asc()],
+    }.get(sort, [Product.published_at.desc(), Product.id.desc()])
+
+
+def browse(session: Session, filters: Filters, *, page: int = 1, per_page: int = 24) -> Page:
+    """Return one page of published products matching the filters.
+
+    Raises:
+        PageOutOfRange: page is past the last page (page 1 of an empty result is fine).
+    """
+    stmt, rank = _filtered(session, filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if page > 1 and (page - 1) * per_page >= total:
+        raise PageOutOfRange(page)
+    ids = list(
+        session.scalars(stmt.order_by(*_ordering(filters.sort, rank)).limit(per_page).offset((page - 1) * per_page))
+    )
+    return Page(items=cards(session, ids), total=total, page=page, per_page=per_page)
+
+
+def cards(session: Session, ids: list[int]) -> list[Card]:
+    """Load list cards for these product ids, in the given order, in three queries."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            Product.id, Product.slug, Product.title, Product.summary, Product.price_ore, Product.kind,
+            Product.made_to_order, Product.lead_time_days, Unit.name.label("unit_name"), Unit.slug.label("unit_slug"),
+        )
+        .join(Unit, Unit.id == Product.unit_id)
+        .where(Product.id.in_(ids))
+    ).all()
+    stock = stock_totals(session, ids)
+    pictures = first_pictures(session, ids)
+    by_id = {}
+    for row in rows:
+        available, threshold = stock.get(row.id, (0, 0))
+        by_id[row.id] = Card(
+            id=row.id, slug=row.slug, title=row.title, summary=row.summary, price_ore=row.price_ore, kind=row.kind,
+            unit_name=row.unit_name, unit_slug=row.unit_slug, picture=pictures.get(row.id),
+            availability=availability(
+                kind=row.kind, made_to_order=row.made_to_order, lead_time_days=row.lead_time_days,
+                available=available, low_threshold=threshold,
+            ),
+        )
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def stock_totals(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Return {product_id: (available, low-stock threshold)} summed over every unit that stocks it."""
+    rows = session.execute(
+        select(
+            StockRecord.product_id,
+            func.sum(StockRecord.on_hand - StockRecord.reserved),
+            func.max(StockRecord.low_stock_threshold),
+        )
+        .where(StockRecord.product_id.in_(ids))
+        .group_by(StockRecord.product_id)
+    )
+    return {pid: (int(available or 0), int(threshold or 0)) for pid, available, threshold in rows}
+
+
+def first_pictures(session: Session, ids: list[int]) -> dict[int, Picture]:
+    """Return the first image of each product."""
+    first = (
+        select(ProductImage.product_id, func.min(ProductImage.position).label("position"))
+        .where(ProductImage.product_id.in_(ids))
+        .group_by(ProductImage.product_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProductImage.product_id, ProductImage.storage_key, ProductImage.widths, ProductImage.width,
+               ProductImage.height, ProductImage.alt_text)
+        .join(first, and_(first.c.product_id == ProductImage.product_id, first.c.position == ProductImage.position))
+    )
+    return {row.product_id: Picture(row.storage_key, list(row.widths), row.width, row.height, row.alt_text) for row in rows}
+
+
+def pictures_of(session: Session, product_id: int) -> list[Picture]:
+    rows = session.execute(
+        select(ProductImage.storage_key, ProductImage.widths, ProductImage.width, ProductImage.height, ProductImage.alt_text)
+        .where(ProductImage.product_id == product_id)
+        .order_by(ProductImage.position, ProductImage.id)
+    )
+    return [Picture(r.storage_key, list(r.widths), r.width, r.height, r.alt_text) for r in rows]
+
+
+def category_tree(session: Session) -> list[tuple[Category, list[Category]]]:
+    """Return the top-level categories with their children, in position order (one query)."""
+    categories = list(session.scalars(select(Category).order_by(Category.position, Category.name)))
+    children: dict[int | None, list[Category]] = defaultdict(list)
+    for category in categories:
+        children[category.parent_id].append(category)
+    return [(top, children[top.id]) for top in children[None]]
+
+
+def published_counts_by_category(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(Product.category_id, func.count()).where(Product.status == "published").group_by(Product.category_id)
+    )
+    return dict(rows.all())
+
+
+def active_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)))

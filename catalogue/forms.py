@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from catalogue.browse import Filters
@@ -12,7 +13,12 @@ from catalogue.models import KINDS, REGIONS
 MAX_PRICE_KR = 10_000_000
 
 
-def sort_choices(with_relevance: bool):
+def options(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into select options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def sort_choices(with_relevance: bool) -> list[tuple[str, str]]:
     choices = [("relevance", _l("Best match"))] if with_relevance else []
     return choices + [
         ("newest", _l("Newest")),
@@ -30,8 +36,8 @@ class FilterForm(FlaskForm):
 
     q = SearchField(_l("Search"))
     unit = SelectField(_l("Made by"), validate_choice=True, validators=[Optional()])
-    region = SelectField(_l("Region"), choices=[("", _l("All regions"))] + list(REGIONS.items()), validators=[Optional()])
-    kind = SelectField(_l("Type"), choices=[("", _l("Goods and services"))] + list(KINDS.items()), validators=[Optional()])
+    region = SelectField(_l("Region"), choices=options([("", _l("All regions"))] + list(REGIONS.items())), validators=[Optional()])
+    kind = SelectField(_l("Type"), choices=options([("", _l("Goods and services"))] + list(KINDS.items())), validators=[Optional()])
     min_price = IntegerField(
         _l("Price from (kr)"),
         validators=[Optional(), NumberRange(min=0, max=MAX_PRICE_KR, message=_l("Enter a whole number of kroner, 0 or more."))],
@@ -45,11 +51,12 @@ class FilterForm(FlaskForm):
 
     def __init__(self, formdata, *, units, with_relevance: bool):
         super().__init__(formdata=formdata)
-        self.unit.choices = [("", _l("All units"))] + [(u.slug, u.name) for u in units]
-        self.sort.choices = sort_choices(with_relevance)
+        self.unit.choices = options([("", _l("All units"))] + [(u.slug, u.name) for u in units])
+        sorts = sort_choices(with_relevance)
+        self.sort.choices = options(sorts)
         # An unknown sort order in a shared link is not worth an error: fall back to the default.
-        if self.sort.data not in dict(self.sort.choices):
-            self.sort.data = self.sort.choices[0][0]
+        if self.sort.data not in dict(sorts):
+            self.sort.data = sorts[0][0]
 
     def filters(self, units, *, category_ids: list[int] | None) -> Filters:
         """Return the filters to apply: fields that failed validation are left out, not guessed at."""

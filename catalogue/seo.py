@@ -1,7 +1,6 @@
 """Marketing metadata: schema.org JSON-LD for products, and sitemap entries."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from catalogue.browse import Picture
 from catalogue.models import Product
@@ -24,7 +23,7 @@ def product_jsonld(product: Product, availability: Availability, pictures: list[
             "@type": "Offer",
             "url": url,
             "priceCurrency": "NOK",
-            "price": str(Decimal(product.price_ore) / 100),
+            "price": f"{product.price_ore // 100}.{product.price_ore % 100:02d}",
             "availability": availability.schema_org,
             "itemCondition": "https://schema.org/NewCondition",
             "seller": {"@type": "Organization", "name": product.unit.name, "url": unit_url},

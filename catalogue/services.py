@@ -79,7 +79,7 @@ def create_product(
     fields.setdefault("slug", unique_slug(session, Product, slugify(title)))
     if "sku" not in fields:
         count = session.scalar(select(func.count()).select_from(Product).where(Product.unit_id == unit.id)) or 0
-        fields["sku"] = f"{unit.slug[:6].upper().rstrip('-')}-{count + 1:05d}"
+        fields["sku"] = f"{unit.slug[:4].upper().rstrip('-')}{unit.id}-{count + 1:05d}"
     product = Product(unit=unit, category=category, title=title, price_ore=price_ore, **fields)
     session.add(product)
     session.flush()

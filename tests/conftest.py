@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from itertools import count
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -74,8 +75,21 @@ def _empty_postgres_tables() -> None:
     db.session.commit()
 
 
+class FreshContextClient(FlaskClient):
+    """Run each request in its own app context, as in production.
+
+    Tests hold an app context open to use the database; without this, requests would share its `g`
+    (where Flask-Login and Flask-Babel cache the user and the language) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

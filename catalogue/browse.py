@@ -210,6 +210,17 @@ def category_tree(session: Session) -> list[tuple[Category, list[Category]]]:
     return [(top, children[top.id]) for top in children[None]]
 
 
+def find_category(tree: list[tuple[Category, list[Category]]], slug: str) -> tuple[Category | None, list[Category]]:
+    """Return the category with this slug from a loaded tree, and its children (no extra query)."""
+    for top, children in tree:
+        if top.slug == slug:
+            return top, children
+        for child in children:
+            if child.slug == slug:
+                return child, []
+    return None, []
+
+
 def published_counts_by_category(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(Product.category_id, func.count()).where(Product.status == "published").group_by(Product.category_id)

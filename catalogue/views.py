@@ -42,10 +42,11 @@ def products():
 
 @bp.get("/kategori/<slug>")
 def category(slug: str):
-    category = db.session.scalar(select(Category).where(Category.slug == slug).options(joinedload(Category.parent)))
+    tree = listing.category_tree(db.session)
+    category, children = listing.find_category(tree, slug)
     if category is None:
         abort_with_message(404, _("There is no category at this address."))
-    return _product_list("catalogue/list.html", category=category, heading=category.name)
+    return _product_list("catalogue/list.html", category=category, children=children, tree=tree, heading=category.name)
 
 
 @bp.get("/sok")
@@ -53,13 +54,16 @@ def search():
     return _product_list("catalogue/search.html", searching=True, heading=_("Search"))
 
 
-def _product_list(template: str, *, heading: str, category: Category | None = None, searching: bool = False):
+def _product_list(
+    template: str, *, heading: str, category: Category | None = None, children: list[Category] = (),
+    tree=None, searching: bool = False,
+):
     """Parse the filters, fetch one page and render it; bad parameters give 400 with the message by the field."""
     units = listing.active_units(db.session)
     form = FilterForm(request.args, units=units, with_relevance=searching and bool(request.args.get("q", "").strip()))
     valid = form.validate()
     page = _page_number()
-    filters = form.filters(units, category_ids=_with_children(category) if category else None)
+    filters = form.filters(units, category_ids=[category.id] + [c.id for c in children] if category else None)
     if searching and not filters.query:
         result = None
     else:
@@ -70,8 +74,7 @@ def _product_list(template: str, *, heading: str, category: Category | None = No
     status = 200 if valid else 400
     return render_template(
         template, form=form, result=result, category=category, heading=heading, filters=filters,
-        tree=listing.category_tree(db.session) if (searching or category is None or result is None or not result.total) else None,
-        subcategories=category.children if category else [],
+        tree=tree if tree is not None else listing.category_tree(db.session), subcategories=children,
     ), status
 
 
@@ -80,10 +83,6 @@ def _page_number() -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
         abort_with_message(400, _("The page number must be a whole number from 1 and up."))
     return int(raw)
-
-
-def _with_children(category: Category) -> list[int]:
-    return [category.id] + [child.id for child in category.children]
 
 
 @bp.get("/produkt/<slug>")

@@ -4,16 +4,26 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
 
 
 def nok(amount_ore: int | None) -> str:
     """Format øre as kroner for the current language: "1 299,00 kr" in bokmål."""
     if amount_ore is None:
         return ""
-    return format_currency(Decimal(amount_ore) / 100, "NOK", locale=str(get_locale()))
+    locale = str(get_locale())
+    if locale == "nb":
+        return format_currency(Decimal(amount_ore) / 100, "NOK", locale=locale)
+    # English has no pattern of its own for kroner; "NOK 1,299.00" reads better than Babel's "NOK1,299.00".
+    return "NOK\xa0" + format_decimal(Decimal(amount_ore) / 100, format="#,##0.00", locale=locale)
+
+
+def percent_bp(basis_points: int) -> str:
+    """Format a rate in basis points (2500) as a percentage for the current language ("25 %")."""
+    return format_percent(basis_points / 10000, locale=str(get_locale()))
 
 
 def number(value) -> str:
@@ -43,10 +53,17 @@ def url_with(**changes) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(nok)
     app.add_template_filter(number)
+    app.add_template_filter(percent_bp)
     app.add_template_filter(oslo_datetime)
     app.add_template_filter(oslo_date)
     app.add_template_global(url_with)
 
     @app.context_processor
     def inject_site():
-        return {"site_name": app.config["SITE_NAME"], "current_locale": str(get_locale())}
+        locale = str(get_locale())
+        # Product and unit texts are written in bokmål; mark them so when the interface is in English.
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "current_locale": locale,
+            "nb_lang": Markup("") if locale == "nb" else Markup(' lang="nb"'),
+        }

@@ -275,7 +275,7 @@ def test_product_page_shows_price_with_vat_availability_maker_and_training(clien
     page = client.get(f"/produkt/{product.slug}").get_data(as_text=True)
 
     assert "1\xa0299,00\xa0kr" in page
-    assert "Inkludert 25 % mva. (259,80\xa0kr)" in page
+    assert "Inkludert 25\xa0% mva. (259,80\xa0kr)" in page
     assert "Få igjen" in page and "Bare 2 igjen" in page
     assert 'href="/enhet/bjorgvin-fengsel"' in page
     assert "Snekkerfaget: sinking og overflatebehandling." in page

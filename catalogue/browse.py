@@ -53,6 +53,7 @@ class Card:
     unit_name: str
     unit_slug: str
     availability: Availability
+    made_to_order: bool = False
     picture: Picture | None = None
 
 
@@ -153,7 +154,7 @@ def cards(session: Session, ids: list[int]) -> list[Card]:
         available, threshold = stock.get(row.id, (0, 0))
         by_id[row.id] = Card(
             id=row.id, slug=row.slug, title=row.title, summary=row.summary, price_ore=row.price_ore, kind=row.kind,
-            unit_name=row.unit_name, unit_slug=row.unit_slug, picture=pictures.get(row.id),
+            unit_name=row.unit_name, unit_slug=row.unit_slug, picture=pictures.get(row.id), made_to_order=row.made_to_order,
             availability=availability(
                 kind=row.kind, made_to_order=row.made_to_order, lead_time_days=row.lead_time_days,
                 available=available, low_threshold=threshold,

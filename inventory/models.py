@@ -67,10 +67,29 @@ class StockMovement(db.Model):
     delta: Mapped[int] = mapped_column(Integer)
     on_hand_after: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(20))
-    # Orders arrive with the buying issue; until then the column is a plain reference.
-    order_id: Mapped[int | None] = mapped_column(Integer)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
     stock_record: Mapped[StockRecord] = relationship()
+
+
+class Reservation(db.Model):
+    """Stock held for an order line until payment commits it or the hold is released."""
+
+    __tablename__ = "reservation"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("state IN ('held', 'committed', 'released')", name="state"),
+        Index("ix_reservation_state_expires", "state", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), unique=True)
+    stock_record_id: Mapped[int] = mapped_column(ForeignKey("stock_record.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(10), default="held")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)

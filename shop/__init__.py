@@ -27,11 +27,12 @@ def init_extensions(app: Flask) -> None:
     from pathlib import Path
 
     from shop import i18n
-    from shop.extensions import babel, csrf, db, login_manager, migrate
+    from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -47,11 +48,13 @@ def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per audience."""
     from catalogue.views import bp as catalogue_bp
     from shop.auth import bp as auth_bp
+    from shop.mail import bp as mail_bp
     from shop.site import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(mail_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -18,6 +18,14 @@ DEFAULTS = {
     "OPERATOR_UNIT_SLUG": "ila-fengsel",
     # Where uploaded and generated images live, and the URL prefix they are served under.
     "MEDIA_URL": "/media/",
+    # Show queued e-mails at /dev/epost (turned on by `make run`; never in production).
+    "DEV_MAILBOX": False,
+    "MAIL_FROM": "Verkstedbutikken <ikke-svar@verkstedbutikken.no>",
+    "MAIL_PORT": 587,
+    "MAIL_USE_TLS": True,
+    # Login attempts per e-mail address and per client address (Flask-Limiter notation).
+    "LOGIN_RATE_LIMIT": "10 per 5 minutes",
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 # Settings read from the environment when set, with the type they are parsed into.
@@ -29,6 +37,13 @@ ENVIRONMENT = {
     "PREFERRED_URL_SCHEME": ("PREFERRED_URL_SCHEME", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "OPERATOR_UNIT_SLUG": ("OPERATOR_UNIT_SLUG", str),
+    "DEV_MAILBOX": ("DEV_MAILBOX", lambda v: v.lower() in {"1", "true", "yes"}),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_FROM": ("MAIL_FROM", str),
+    "RATELIMIT_STORAGE_URI": ("REDIS_URL", str),
 }
 
 

@@ -1,5 +1,7 @@
 """Flask extensions, created bare here and bound to the app in create_app."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 migrate = Migrate()
+# Rate limits are stored in Redis in production (REDIS_URL), in memory on one machine.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

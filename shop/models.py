@@ -1,11 +1,11 @@
-"""Shop models: user accounts and their roles."""
+"""Shop models: accounts and roles, orders and their lines, fulfilments, payments, outbox and audit."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.models import Unit, utcnow
@@ -44,3 +44,194 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot log in
         return self.active
+
+
+ORDER_STATUSES = ("pending_payment", "paid", "awaiting_invoice", "invoiced", "expired", "cancelled", "refunded", "completed")
+PAYMENT_METHODS = ("card", "invoice")
+DELIVERY_METHODS = ("shipping", "pickup")
+FULFILMENT_STATUSES = ("pending", "packed", "shipped", "ready_for_pickup", "delivered", "cancelled")
+
+
+class Order(db.Model):
+    """A customer's order: contact, delivery, payment method, totals in øre and the state it is in."""
+
+    __tablename__ = "order"
+    __table_args__ = (
+        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in ORDER_STATUSES) + ")", name="status"),
+        CheckConstraint("payment_method IN ('card', 'invoice')", name="payment_method"),
+        CheckConstraint("delivery_method IN ('shipping', 'pickup')", name="delivery_method"),
+        CheckConstraint("subtotal_ore >= 0 AND shipping_ore >= 0 AND vat_ore >= 0", name="amounts_not_negative"),
+        CheckConstraint("total_ore = subtotal_ore + shipping_ore", name="total_is_sum"),
+        CheckConstraint("refunded_ore >= 0 AND refunded_ore <= total_ore", name="refund_within_total"),
+        CheckConstraint(
+            "payment_method != 'invoice' OR (org_number IS NOT NULL AND buyer_reference IS NOT NULL)",
+            name="invoice_details",
+        ),
+        Index("ix_order_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    delivery_method: Mapped[str] = mapped_column(String(10))
+    address_line: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(4), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    payment_method: Mapped[str] = mapped_column(String(10))
+    org_number: Mapped[str | None] = mapped_column(String(9))
+    buyer_reference: Mapped[str | None] = mapped_column(String(100))
+    invoice_email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(20), default="pending_payment")
+    subtotal_ore: Mapped[int] = mapped_column(Integer)
+    shipping_ore: Mapped[int] = mapped_column(Integer, default=0)
+    vat_ore: Mapped[int] = mapped_column(Integer)
+    total_ore: Mapped[int] = mapped_column(Integer)
+    refunded_ore: Mapped[int] = mapped_column(Integer, default=0)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Set when something needs a coordinator: a payment arrived but the stock was gone, an amount mismatch…
+    attention: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
+    fulfilments: Mapped[list[Fulfilment]] = relationship(back_populates="order", order_by="Fulfilment.unit_id")
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def paid_ore(self) -> int:
+        return self.total_ore if self.paid_at else 0
+
+
+class Fulfilment(db.Model):
+    """The part of an order that one unit packs and sends (or hands over at pickup)."""
+
+    __tablename__ = "fulfilment"
+    __table_args__ = (
+        UniqueConstraint("order_id", "unit_id", name="uq_fulfilment_order_unit"),
+        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in FULFILMENT_STATUSES) + ")", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="fulfilments")
+    unit: Mapped[Unit] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="fulfilment", order_by="OrderLine.id")
+
+
+class OrderLine(db.Model):
+    """One product in an order: a snapshot of title, sku and price, and the unit that fulfils it."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_ore >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    fulfilment_id: Mapped[int] = mapped_column(ForeignKey("fulfilment.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    stock_record_id: Mapped[int | None] = mapped_column(ForeignKey("stock_record.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str] = mapped_column(String(40))
+    unit_price_ore: Mapped[int] = mapped_column(Integer)
+    vat_rate_bp: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    promised_date: Mapped[date | None] = mapped_column(Date)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def total_ore(self) -> int:
+        return self.unit_price_ore * self.quantity
+
+
+class Payment(db.Model):
+    """A payment attempt or refund at the provider, as we last heard of it."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("kind IN ('charge', 'refund')", name="kind"),
+        CheckConstraint("amount_ore > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20), default="stripe")
+    provider_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10), default="charge")
+    amount_ore: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+class ProcessedEvent(db.Model):
+    """A provider event already handled; the unique id makes webhook handling idempotent."""
+
+    __tablename__ = "processed_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20), default="stripe")
+    event_id: Mapped[str] = mapped_column(String(100), unique=True)
+    event_type: Mapped[str] = mapped_column(String(60))
+    processed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+class OutboxMessage(db.Model):
+    """An e-mail waiting to be sent (or sent); written in the same transaction as what caused it."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEvent(db.Model):
+    """Who did what to which object, and when (staff and coordinator actions)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+class CartItem(db.Model):
+    """A logged-in customer's cart line (guests keep theirs in the session cookie)."""
+
+    __tablename__ = "cart_item"
+    __table_args__ = (
+        UniqueConstraint("user_id", "product_id", name="uq_cart_item_user_product"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)

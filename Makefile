@@ -18,11 +18,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[demo]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,demo]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -52,7 +52,7 @@ demo: install
 	$(FLASK) seed-demo --once
 
 serve:
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) run-demo --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

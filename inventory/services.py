@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from inventory.models import MOVEMENT_REASONS, StockMovement, StockRecord
+from inventory.models import MOVEMENT_REASONS, Reservation, StockMovement, StockRecord
 
 
 class StockError(Exception):
@@ -98,6 +98,125 @@ def set_counted(
     if delta == 0:
         return None
     return _record_movement(session, stock_record_id, delta, counted, "counted", now, actor_user_id, note, None)
+
+
+def reserve(
+    session: Session, stock_record_id: int, quantity: int, *, order_line_id: int, expires_at: datetime
+) -> Reservation:
+    """Hold quantity of a stock record for an order line until it is committed or released.
+
+    Callers reserving several records must do so in ascending stock_record_id order, so that
+    concurrent orders take the row locks in the same order and cannot deadlock.
+
+    Raises:
+        OutOfStock: fewer than quantity are available (on_hand − reserved).
+    """
+    stmt = (
+        update(StockRecord)
+        .where(StockRecord.id == stock_record_id, StockRecord.on_hand - StockRecord.reserved >= quantity)
+        .values(reserved=StockRecord.reserved + quantity)
+    )
+    if session.execute(stmt).rowcount != 1:
+        raise OutOfStock(stock_record_id)
+    reservation = Reservation(
+        order_line_id=order_line_id, stock_record_id=stock_record_id, quantity=quantity, expires_at=expires_at
+    )
+    session.add(reservation)
+    session.flush()
+    return reservation
+
+
+def release(session: Session, *, now: datetime, reservation_ids: list[int] | None = None,
+            expired_only: bool = False, stock_record_id: int | None = None) -> int:
+    """Release held reservations (these ids, or every expired one) and give their stock back.
+
+    Each reservation is claimed with a conditional UPDATE (state held → released), so two machines
+    running this at once never release the same hold twice. Returns how many were released.
+    """
+    stmt = update(Reservation).where(Reservation.state == "held")
+    if reservation_ids is not None:
+        if not reservation_ids:
+            return 0
+        stmt = stmt.where(Reservation.id.in_(reservation_ids))
+    if expired_only:
+        stmt = stmt.where(Reservation.expires_at < now)
+    if stock_record_id is not None:
+        stmt = stmt.where(Reservation.stock_record_id == stock_record_id)
+    claimed = session.execute(
+        stmt.values(state="released", updated_at=now).returning(Reservation.stock_record_id, Reservation.quantity)
+    ).all()
+    totals: dict[int, int] = {}
+    for stock_record_id, quantity in claimed:
+        totals[stock_record_id] = totals.get(stock_record_id, 0) + quantity
+    for stock_record_id in sorted(totals):
+        session.execute(
+            update(StockRecord).where(StockRecord.id == stock_record_id)
+            .values(reserved=StockRecord.reserved - totals[stock_record_id], updated_at=now)
+        )
+    return len(claimed)
+
+
+def commit(
+    session: Session, lines: list[tuple[int, int, int]], *, order_id: int, now: datetime,
+    actor_user_id: int | None = None,
+) -> list[int]:
+    """Turn the reservations of these (order_line_id, stock_record_id, quantity) lines into sales.
+
+    A held reservation is committed (on_hand and reserved both drop, plus a "sold" movement). A line
+    whose hold was released meanwhile (expired, or a failed payment) takes the stock again if it is
+    still available. Returns the order_line_ids that could not be covered.
+    """
+    uncovered = []
+    for order_line_id, stock_record_id, quantity in sorted(lines, key=lambda line: line[1]):
+        state = session.scalar(select(Reservation.state).where(Reservation.order_line_id == order_line_id))
+        if state == "committed":
+            continue  # already done by an earlier delivery of the same payment
+        claimed = session.execute(
+            update(Reservation)
+            .where(Reservation.order_line_id == order_line_id, Reservation.state == "held")
+            .values(state="committed", updated_at=now)
+        ).rowcount
+        condition = StockRecord.reserved >= quantity if claimed else StockRecord.on_hand - StockRecord.reserved >= quantity
+        values = {"on_hand": StockRecord.on_hand - quantity, "updated_at": now}
+        if claimed:
+            values["reserved"] = StockRecord.reserved - quantity
+        on_hand_after = session.execute(
+            update(StockRecord).where(StockRecord.id == stock_record_id, condition).values(**values)
+            .returning(StockRecord.on_hand)
+        ).scalar_one_or_none()
+        if on_hand_after is None:
+            uncovered.append(order_line_id)
+            continue
+        if not claimed:
+            session.execute(
+                update(Reservation).where(Reservation.order_line_id == order_line_id)
+                .values(state="committed", updated_at=now)
+            )
+        _record_movement(session, stock_record_id, -quantity, on_hand_after, "sold", now, actor_user_id, "", order_id)
+    return uncovered
+
+
+def return_committed(
+    session: Session, lines: list[tuple[int, int, int]], *, order_id: int, now: datetime,
+    actor_user_id: int | None = None, note: str = "",
+) -> int:
+    """Put the stock of committed lines back on the shelf (an order cancelled after payment)."""
+    returned = 0
+    for order_line_id, stock_record_id, quantity in sorted(lines, key=lambda line: line[1]):
+        claimed = session.execute(
+            update(Reservation)
+            .where(Reservation.order_line_id == order_line_id, Reservation.state == "committed")
+            .values(state="released", updated_at=now)
+        ).rowcount
+        if not claimed:
+            continue
+        on_hand_after = session.execute(
+            update(StockRecord).where(StockRecord.id == stock_record_id)
+            .values(on_hand=StockRecord.on_hand + quantity, updated_at=now).returning(StockRecord.on_hand)
+        ).scalar_one()
+        _record_movement(session, stock_record_id, quantity, on_hand_after, "returned", now, actor_user_id, note, order_id)
+        returned += 1
+    return returned
 
 
 def _record_movement(session, stock_record_id, delta, on_hand_after, reason, now, actor_user_id, note, order_id) -> StockMovement:

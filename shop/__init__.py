@@ -48,13 +48,16 @@ def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per audience."""
     from catalogue.views import bp as catalogue_bp
     from shop.auth import bp as auth_bp
+    from shop.cart_views import bp as cart_bp
+    from shop.checkout import bp as checkout_bp
+    from shop.coordinator import bp as coordinator_bp
     from shop.mail import bp as mail_bp
+    from shop.order_views import bp as orders_bp
     from shop.site import bp as site_bp
+    from shop.webhooks import bp as webhooks_bp
 
-    app.register_blueprint(site_bp)
-    app.register_blueprint(catalogue_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(mail_bp)
+    for blueprint in (site_bp, catalogue_bp, auth_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp, coordinator_bp, mail_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -90,6 +90,85 @@ def create_user_command(email: str, role: str, unit_slug: str | None, name: str,
     click.echo(f"Created {role} {email}.")
 
 
+orders_cli = click.Group("orders", help="Order housekeeping.")
+
+
+@orders_cli.command("expire")
+@with_appcontext
+def expire_orders_command() -> None:
+    """Expire unpaid card orders past the payment window and release held stock (idempotent; cron-safe)."""
+    from datetime import UTC, datetime
+
+    from shop.orders import expire_unpaid
+
+    expired = expire_unpaid(db.session, now=datetime.now(UTC))
+    db.session.commit()
+    click.echo(f"Expired {expired} unpaid orders.")
+
+
+@click.command("mail-send")
+@with_appcontext
+def mail_send_command() -> None:
+    """Send queued e-mails by SMTP (MAIL_SERVER); without it they stay in the outbox."""
+    from datetime import UTC, datetime
+
+    from shop.mail import send_pending
+
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("MAIL_SERVER is not set: e-mails stay in the outbox (see /dev/epost with DEV_MAILBOX=1).")
+        return
+    sent, failed = send_pending(db.session, current_app.config, now=datetime.now(UTC))
+    click.echo(f"Sent {sent} e-mails, {failed} failed.")
+
+
+@click.command("run-demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--stripe-port", default=8420, show_default=True)
+@with_appcontext
+def run_demo_command(host: str, port: int, stripe_port: int) -> None:
+    """Serve the shop for the offline demo: localstripe for payments, e-mails at /dev/epost."""
+    import secrets
+    import threading
+    from datetime import UTC, datetime
+
+    from werkzeug.serving import run_simple
+
+    from shop import devstripe
+    from shop.orders import expire_unpaid
+
+    app = current_app._get_current_object()
+    if app.config.get("STRIPE_SECRET_KEY"):
+        click.echo("STRIPE_SECRET_KEY is set: talking to Stripe itself, not the offline stand-in.")
+    else:
+        base = f"http://127.0.0.1:{stripe_port}"
+        stripe_process = devstripe.start(stripe_port)
+        secret = "whsec_" + secrets.token_hex(16)
+        devstripe.register_webhook(base, f"http://127.0.0.1:{port}/stripe/webhook", secret)
+        app.config.update(
+            STRIPE_SECRET_KEY=devstripe.DEMO_SECRET_KEY, STRIPE_PUBLISHABLE_KEY=devstripe.DEMO_PUBLISHABLE_KEY,
+            STRIPE_WEBHOOK_SECRET=secret, STRIPE_API_BASE=base, STRIPE_JS_URL=f"{base}/js.stripe.com/v3/",
+            STRIPE_DEMO=True,
+        )
+        import atexit
+
+        atexit.register(stripe_process.terminate)
+        click.echo(f"Offline payments: localstripe at {base} (no real money moves). Card: 4242424242424242.")
+    app.config["DEV_MAILBOX"] = True
+
+    def expire_loop() -> None:  # the demo's stand-in for a cron job running `flask orders expire`
+        while True:
+            threading.Event().wait(60)
+            with app.app_context():
+                expire_unpaid(db.session, now=datetime.now(UTC))
+                db.session.commit()
+
+    threading.Thread(target=expire_loop, daemon=True).start()
+    click.echo(f"Serving Verkstedbutikken at http://{host}:{port}  (e-mails: http://{host}:{port}/dev/epost)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
 def register(app: Flask) -> None:
-    for command in (seed_demo_command, seed_bench_command, search_reindex_command, stock_check_command, create_user_command):
+    for command in (seed_demo_command, seed_bench_command, search_reindex_command, stock_check_command,
+                    create_user_command, orders_cli, mail_send_command, run_demo_command):
         app.cli.add_command(command)

@@ -26,6 +26,14 @@ DEFAULTS = {
     # Login attempts per e-mail address and per client address (Flask-Limiter notation).
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Card orders hold their stock this long while the customer pays.
+    "PAYMENT_WINDOW_MINUTES": 15,
+    "SHIPPING_ORE": 14900,
+    "FREE_SHIPPING_FROM_ORE": 150000,
+    # Stripe: real keys in production; `make run` points these at localstripe when no key is set.
+    "STRIPE_API_BASE": None,
+    "STRIPE_JS_URL": "https://js.stripe.com/v3/",
+    "STRIPE_DEMO": False,
 }
 
 # Settings read from the environment when set, with the type they are parsed into.
@@ -44,6 +52,14 @@ ENVIRONMENT = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_FROM": ("MAIL_FROM", str),
     "RATELIMIT_STORAGE_URI": ("REDIS_URL", str),
+    "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
+    "STRIPE_PUBLISHABLE_KEY": ("STRIPE_PUBLISHABLE_KEY", str),
+    "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
+    "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
+    "STRIPE_JS_URL": ("STRIPE_JS_URL", str),
+    "PAYMENT_WINDOW_MINUTES": ("PAYMENT_WINDOW_MINUTES", int),
+    "SHIPPING_ORE": ("SHIPPING_ORE", int),
+    "FREE_SHIPPING_FROM_ORE": ("FREE_SHIPPING_FROM_ORE", int),
 }
 
 

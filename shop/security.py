@@ -15,6 +15,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def with_stripe(policy: str, *, js_url: str, api_base: str | None) -> str:
+    """Widen the policy for the card page: Stripe.js, its API and its frames."""
+    from urllib.parse import urlsplit
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    js = origin(js_url)
+    api = origin(api_base) if api_base else "https://api.stripe.com"
+    return (policy.replace("script-src 'self'", f"script-src 'self' {js}")
+            + f"; connect-src 'self' {api} {js}; frame-src {js} https://hooks.stripe.com")
+
+
 def register(app: Flask) -> None:
     """Add the headers in an after_request hook."""
 

@@ -61,9 +61,12 @@ def register(app: Flask) -> None:
     @app.context_processor
     def inject_site():
         locale = str(get_locale())
+        from shop.cart_views import cart_count
+
         # Product and unit texts are written in bokmål; mark them so when the interface is in English.
         return {
             "site_name": app.config["SITE_NAME"],
             "current_locale": locale,
             "nb_lang": Markup("") if locale == "nb" else Markup(' lang="nb"'),
+            "cart_count": cart_count(),
         }

@@ -161,3 +161,52 @@ def make_product(session, *, unit=None, category=None, stock: int | None = 5, st
             adjust(session, record.id, stock, reason="produced", now=NOW)
     session.flush()
     return product
+
+
+# Payments: localstripe (the real stripe library against a local fake), started once per session.
+
+@pytest.fixture(scope="session")
+def localstripe_url():
+    import importlib.util
+
+    if importlib.util.find_spec("localstripe") is None:
+        pytest.skip("localstripe is not installed (pip install -e '.[test]')")
+    from shop import devstripe
+
+    port = devstripe.free_port()
+    process = devstripe.start(port)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+WEBHOOK_SECRET = "whsec_test_secret"
+
+
+@pytest.fixture
+def stripe_app(app, localstripe_url):
+    """The app talking to a freshly emptied localstripe."""
+    from shop import devstripe
+
+    devstripe.reset(localstripe_url)
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_verkstedbutikken", STRIPE_PUBLISHABLE_KEY="pk_test_verkstedbutikken",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_API_BASE=localstripe_url,
+        STRIPE_JS_URL=f"{localstripe_url}/js.stripe.com/v3/", STRIPE_DEMO=True,
+    )
+    return app
+
+
+def checkout_details(**overrides):
+    """Checkout form data that passes validation (card payment, shipping)."""
+    data = {
+        "name": "Kari Nordmann", "email": "kari@example.no", "phone": "", "delivery_method": "shipping",
+        "address_line": "Storgata 1", "postcode": "0155", "city": "Oslo", "payment_method": "card",
+        "organisation_name": "", "org_number": "", "buyer_reference": "", "invoice_email": "",
+    }
+    data.update(overrides)
+    return data
+
+
+INVOICE = {"payment_method": "invoice", "organisation_name": "Oslo kommune", "org_number": "974760673",
+           "buyer_reference": "PO-4471", "invoice_email": "faktura@example.no"}

@@ -1,0 +1,152 @@
+"""Checkout in two steps (details, then review and place the order) and the card payment page."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from inventory.services import OutOfStock
+from shop import cart, orders, payments
+from shop.cart_views import current_items, empty
+from shop.checkout_forms import CheckoutForm
+from shop.errors import abort_with_message
+from shop.extensions import db
+from shop.norway import normalise_org_number
+from shop.security import CONTENT_SECURITY_POLICY, with_stripe
+
+bp = Blueprint("checkout", __name__, url_prefix="/kasse")
+DETAILS_KEY = "checkout"
+
+
+def _shipping_rule() -> orders.ShippingRule:
+    return orders.ShippingRule(current_app.config["SHIPPING_ORE"], current_app.config["FREE_SHIPPING_FROM_ORE"])
+
+
+@bp.route("/", methods=["GET", "POST"])
+def details():
+    view = cart.view(db.session, current_items())
+    if not view.buyable:
+        flash(_("Your cart is empty, or nothing in it can be bought right now."), "info")
+        return redirect(url_for("cart.show"))
+    saved = session.get(DETAILS_KEY) or {}
+    if not saved and current_user.is_authenticated:
+        saved = {"name": current_user.name, "email": current_user.email}
+    form = CheckoutForm(data=saved if request.method == "GET" else None)
+    if form.validate_on_submit():
+        session[DETAILS_KEY] = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+        return redirect(url_for("checkout.review"), 303)
+    return render_template("checkout/details.html", form=form, cart=view), 400 if form.errors else 200
+
+
+@bp.route("/oppsummering", methods=["GET", "POST"])
+def review():
+    saved = session.get(DETAILS_KEY)
+    items = current_items()
+    view = cart.view(db.session, items)
+    if not saved:
+        return redirect(url_for("checkout.details"))
+    if not view.buyable:
+        return redirect(url_for("cart.show"))
+    details = _details(saved)
+    rule = _shipping_rule()
+    shipping = rule.cost(view.subtotal_ore, delivery_method=details.delivery_method, has_goods=view.needs_shipping)
+    sums = orders.totals([(l.total_ore, l.card.vat_rate_bp) for l in view.buyable], shipping_ore=shipping)
+    if request.method == "POST":
+        if view.has_problems:
+            flash(_("Something in your cart has changed. Check the cart before you order."), "error")
+            return redirect(url_for("cart.show"), 303)
+        return _place(items, details, rule)
+    return render_template("checkout/review.html", cart=view, details=details, totals=sums)
+
+
+def _details(saved: dict) -> orders.Details:
+    invoice = saved.get("payment_method") == "invoice"
+    shipping = saved.get("delivery_method") == "shipping"
+    return orders.Details(
+        email=saved["email"].strip().lower(), name=saved["name"].strip(), phone=(saved.get("phone") or "").strip(),
+        delivery_method=saved["delivery_method"], payment_method=saved["payment_method"],
+        address_line=(saved.get("address_line") or "").strip() if shipping else "",
+        postcode=(saved.get("postcode") or "").strip() if shipping else "",
+        city=(saved.get("city") or "").strip() if shipping else "",
+        organisation_name=(saved.get("organisation_name") or "").strip() if invoice else "",
+        org_number=normalise_org_number(saved.get("org_number") or "") if invoice else None,
+        buyer_reference=(saved.get("buyer_reference") or "").strip() if invoice else None,
+        invoice_email=((saved.get("invoice_email") or "").strip().lower() or None) if invoice else None,
+        user_id=current_user.id if current_user.is_authenticated else None,
+    )
+
+
+def _place(items: dict[int, int], details: orders.Details, rule: orders.ShippingRule):
+    now = datetime.now(UTC)
+    window = timedelta(minutes=current_app.config["PAYMENT_WINDOW_MINUTES"])
+    try:
+        order = orders.place_order(db.session, items, details, now=now, payment_window=window, shipping=rule)
+    except (OutOfStock, orders.ProductUnavailable):
+        db.session.rollback()
+        flash(_("Sorry, something in your cart was sold out while you checked out. Nothing was ordered; check the cart."), "error")
+        return redirect(url_for("cart.show"), 303)
+    db.session.commit()
+    empty()
+    db.session.commit()
+    session.pop(DETAILS_KEY, None)
+    if order.payment_method == "invoice":
+        return redirect(url_for("orders.status", token=order.public_token, ny=1), 303)
+    return redirect(url_for("checkout.pay", token=order.public_token), 303)
+
+
+def _payable_order(token: str):
+    order = orders.load(db.session, token=token)
+    if order is None or order.payment_method != "card":
+        abort_with_message(404, _("We could not find that order."))
+    return order
+
+
+@bp.get("/betal/<token>")
+def pay(token: str):
+    order = _payable_order(token)
+    if order.paid_at is not None or order.status not in ("pending_payment",):
+        return redirect(url_for("orders.status", token=token))
+    if not order.payment_intent_id:
+        try:
+            intent = payments.create_intent(amount_ore=order.total_ore, order_id=order.id, order_number=order.number,
+                                            idempotency_key=f"order-{order.public_token}")
+        except payments.PaymentError:
+            current_app.logger.exception("Could not create a PaymentIntent for %s", order.number)
+            return render_template("checkout/pay.html", order=order, client_secret=None, unavailable=True), 503
+        order.payment_intent_id = intent.id
+        db.session.commit()
+        client_secret = intent.client_secret
+    else:
+        client_secret = payments.retrieve_intent(order.payment_intent_id).client_secret
+    response = make_response(render_template("checkout/pay.html", order=order, client_secret=client_secret, unavailable=False))
+    response.headers["Content-Security-Policy"] = with_stripe(
+        CONTENT_SECURITY_POLICY, js_url=current_app.config["STRIPE_JS_URL"], api_base=current_app.config.get("STRIPE_API_BASE")
+    )
+    return response
+
+
+@bp.post("/betal/<token>")
+def confirm_card(token: str):
+    """Attach the card from Stripe.js and confirm; answer JSON to the page's script."""
+    order = _payable_order(token)
+    status_url = url_for("orders.status", token=token, betalt=1)
+    if order.paid_at is not None:
+        return jsonify(status="succeeded", next=status_url)
+    if order.status != "pending_payment" or not order.payment_intent_id:
+        return jsonify(status="closed", message=_("This order can no longer be paid. Start again from the cart."),
+                       next=url_for("orders.status", token=token)), 409
+    payment_method = (request.form.get("payment_method") or "").strip()
+    if not payment_method.startswith(("pm_", "card_", "src_")) or len(payment_method) > 100:
+        return jsonify(status="error", message=_("The card details did not reach us. Try again.")), 400
+    try:
+        intent = payments.pay_with(order.payment_intent_id, payment_method)
+    except payments.PaymentDeclined:
+        return jsonify(status="declined", message=_("The card was declined. Try another card, or contact your bank.")), 402
+    except payments.PaymentError:
+        current_app.logger.exception("Card payment failed for %s", order.number)
+        return jsonify(status="error", message=_("We could not reach the payment service. Try again in a moment.")), 502
+    if intent.status == "requires_action":
+        return jsonify(status="requires_action", client_secret=intent.client_secret, next=status_url)
+    return jsonify(status=intent.status, next=status_url)

@@ -1,0 +1,408 @@
+"""Orders: placing them (reserving stock in one transaction), the status flow, payment, expiry,
+cancellation and refunds. Plain functions that take a session; the caller commits."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import render_template
+from flask_babel import force_locale
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from catalogue.models import Product, Unit, vat_included
+from inventory import services as stock
+from inventory.models import Reservation, StockRecord
+from inventory.services import OutOfStock
+from shop.mail import queue_email
+from shop.models import AuditEvent, Fulfilment, Order, OrderLine, Payment
+
+SHIPPING_VAT_BP = 2500
+
+
+class OrderError(Exception):
+    """Base class for order errors shown to the customer or coordinator."""
+
+
+class EmptyCart(OrderError):
+    """There is nothing buyable in the cart."""
+
+
+class ProductUnavailable(OrderError):
+    """A product in the cart is no longer for sale."""
+
+    def __init__(self, product_id: int):
+        super().__init__(f"product {product_id} is not for sale")
+        self.product_id = product_id
+
+
+class InvalidTransition(OrderError):
+    """The order cannot move from its status to the one asked for."""
+
+
+class RefundTooLarge(OrderError):
+    """A refund larger than what was paid and not yet refunded."""
+
+
+ORDER_FLOW: dict[str, set[str]] = {
+    "pending_payment": {"paid", "expired", "cancelled"},
+    # A payment that arrives after the window still counts (the stock is re-reserved if possible).
+    "expired": {"paid", "cancelled"},
+    "paid": {"cancelled", "refunded", "completed"},
+    "awaiting_invoice": {"invoiced", "cancelled", "completed"},
+    "invoiced": {"completed", "cancelled"},
+    "cancelled": set(),
+    "refunded": {"cancelled"},
+    "completed": {"refunded"},
+}
+
+
+def set_status(order: Order, target: str, *, now: datetime) -> bool:
+    """Move the order along ORDER_FLOW; return False (and change nothing) if it is already there.
+
+    Raises:
+        InvalidTransition: the flow does not allow the move.
+    """
+    if order.status == target:
+        return False
+    if target not in ORDER_FLOW[order.status]:
+        raise InvalidTransition(f"{order.status} → {target}")
+    order.status = target
+    if target == "paid":
+        order.paid_at = now
+    elif target == "cancelled":
+        order.cancelled_at = now
+    return True
+
+
+@dataclass
+class Details:
+    """What the customer told us at checkout."""
+
+    email: str
+    name: str
+    delivery_method: str  # shipping or pickup
+    payment_method: str  # card or invoice
+    phone: str = ""
+    organisation_name: str = ""
+    address_line: str = ""
+    postcode: str = ""
+    city: str = ""
+    org_number: str | None = None
+    buyer_reference: str | None = None
+    invoice_email: str | None = None
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ShippingRule:
+    """Flat-rate shipping with a free-shipping threshold (configurable: SHIPPING_ORE, FREE_SHIPPING_FROM_ORE)."""
+
+    flat_ore: int = 14900
+    free_from_ore: int = 150000
+
+    def cost(self, subtotal_ore: int, *, delivery_method: str, has_goods: bool) -> int:
+        if delivery_method == "pickup" or not has_goods or subtotal_ore >= self.free_from_ore:
+            return 0
+        return self.flat_ore
+
+
+@dataclass
+class Totals:
+    subtotal_ore: int
+    shipping_ore: int
+    vat_ore: int
+
+    @property
+    def total_ore(self) -> int:
+        return self.subtotal_ore + self.shipping_ore
+
+
+def totals(lines: list[tuple[int, int]], *, shipping_ore: int) -> Totals:
+    """Sum (gross line total, VAT rate) pairs and shipping into totals with the MVA they contain."""
+    subtotal = sum(gross for gross, _rate in lines)
+    vat = sum(vat_included(gross, rate) for gross, rate in lines) + vat_included(shipping_ore, SHIPPING_VAT_BP)
+    return Totals(subtotal_ore=subtotal, shipping_ore=shipping_ore, vat_ore=vat)
+
+
+@dataclass
+class _Plan:
+    product: Product
+    quantity: int
+    unit_id: int
+    stock_record_id: int | None
+    made_to_order: bool
+
+
+def _allocate(session: Session, products: list[Product], items: dict[int, int], *, now: datetime) -> list[_Plan]:
+    """Pick the unit that fulfils each line: the one with the most available, ties to the lowest unit id.
+
+    Holds that have expired count as available: they are released just before reserving.
+    """
+    goods_ids = [p.id for p in products if p.kind == "goods"]
+    records: dict[int, list[tuple[int, int, int]]] = {}
+    if goods_ids:
+        expired = (
+            select(Reservation.stock_record_id, func.sum(Reservation.quantity).label("quantity"))
+            .where(Reservation.state == "held", Reservation.expires_at < now)
+            .group_by(Reservation.stock_record_id)
+            .subquery()
+        )
+        available = StockRecord.on_hand - StockRecord.reserved + func.coalesce(expired.c.quantity, 0)
+        rows = session.execute(
+            select(StockRecord.product_id, StockRecord.id, StockRecord.unit_id, available)
+            .join(Unit, Unit.id == StockRecord.unit_id)
+            .outerjoin(expired, expired.c.stock_record_id == StockRecord.id)
+            .where(StockRecord.product_id.in_(goods_ids), Unit.active.is_(True))
+        )
+        for product_id, record_id, unit_id, available in rows:
+            records.setdefault(product_id, []).append((available, unit_id, record_id))
+    plans = []
+    for product in products:
+        quantity = items[product.id]
+        if product.kind == "service":
+            plans.append(_Plan(product, quantity, product.unit_id, None, False))
+            continue
+        candidates = sorted(records.get(product.id, []), key=lambda c: (-c[0], c[1]))
+        if candidates and candidates[0][0] >= quantity:
+            _available, unit_id, record_id = candidates[0]
+            plans.append(_Plan(product, quantity, unit_id, record_id, False))
+        elif product.made_to_order:
+            plans.append(_Plan(product, quantity, product.unit_id, None, True))
+        else:
+            raise OutOfStock(candidates[0][2] if candidates else 0)
+    return plans
+
+
+def place_order(
+    session: Session, items: dict[int, int], details: Details, *, now: datetime, payment_window: timedelta,
+    shipping: ShippingRule,
+) -> Order:
+    """Create the order, split per unit, and reserve its stock, all or nothing.
+
+    Card orders hold their stock for payment_window; invoice orders commit it at once.
+
+    Raises:
+        EmptyCart: no items.
+        ProductUnavailable: an item is not (or no longer) for sale.
+        OutOfStock: an item is not available in the quantity asked for; nothing of the order remains.
+    """
+    if not items:
+        raise EmptyCart()
+    products = list(session.scalars(
+        select(Product).join(Unit)
+        .where(Product.id.in_(list(items)), Product.status == "published", Unit.active.is_(True))
+        .order_by(Product.id)
+    ))
+    missing = set(items) - {p.id for p in products}
+    if missing:
+        raise ProductUnavailable(min(missing))
+    with session.begin_nested():  # a savepoint: OutOfStock rolls back everything below
+        plans = _allocate(session, products, items, now=now)
+        order = _create_order(session, plans, details, now=now, payment_window=payment_window, shipping=shipping)
+        _reserve(session, order, now=now)
+        if order.payment_method == "invoice":
+            uncovered = stock.commit(session, _stock_lines(order), order_id=order.id, now=now)
+            if uncovered:
+                raise OutOfStock(0)
+    if order.payment_method == "invoice":
+        queue_confirmation(session, order)
+    return order
+
+
+def _create_order(session, plans: list[_Plan], details: Details, *, now, payment_window, shipping) -> Order:
+    line_amounts = [(plan.product.price_ore * plan.quantity, plan.product.vat_rate_bp) for plan in plans]
+    has_goods = any(plan.product.kind == "goods" for plan in plans)
+    subtotal = sum(amount for amount, _rate in line_amounts)
+    sums = totals(line_amounts, shipping_ore=shipping.cost(subtotal, delivery_method=details.delivery_method,
+                                                           has_goods=has_goods))
+    invoice = details.payment_method == "invoice"
+    order = Order(
+        public_token=secrets.token_urlsafe(24), user_id=details.user_id, email=details.email, name=details.name,
+        phone=details.phone, organisation_name=details.organisation_name, delivery_method=details.delivery_method,
+        address_line=details.address_line, postcode=details.postcode, city=details.city,
+        payment_method=details.payment_method, org_number=details.org_number, buyer_reference=details.buyer_reference,
+        invoice_email=details.invoice_email, status="awaiting_invoice" if invoice else "pending_payment",
+        subtotal_ore=sums.subtotal_ore, shipping_ore=sums.shipping_ore, vat_ore=sums.vat_ore, total_ore=sums.total_ore,
+        created_at=now, expires_at=None if invoice else now + payment_window,
+    )
+    session.add(order)
+    session.flush()
+    order.number = f"VB-{order.id:06d}"
+    fulfilments: dict[int, Fulfilment] = {}
+    for unit_id in sorted({plan.unit_id for plan in plans}):
+        fulfilments[unit_id] = Fulfilment(order=order, unit_id=unit_id)
+        session.add(fulfilments[unit_id])
+    for plan in plans:
+        product = plan.product
+        session.add(OrderLine(
+            order=order, fulfilment=fulfilments[plan.unit_id], product_id=product.id, unit_id=plan.unit_id,
+            stock_record_id=plan.stock_record_id, title=product.title, sku=product.sku,
+            unit_price_ore=product.price_ore, vat_rate_bp=product.vat_rate_bp, quantity=plan.quantity,
+            made_to_order=plan.made_to_order,
+            promised_date=(now + timedelta(days=product.lead_time_days or 0)).date() if plan.made_to_order else None,
+        ))
+    session.flush()
+    return order
+
+
+def _reserve(session: Session, order: Order, *, now: datetime) -> None:
+    # Reserve in stock-record order, so that concurrent placements take row locks in the same
+    # order and cannot deadlock. Expired holds on a record are released first: they never block a sale.
+    expires_at = order.expires_at or now
+    for line in sorted((l for l in order.lines if l.stock_record_id), key=lambda l: l.stock_record_id):
+        stock.release(session, now=now, expired_only=True, stock_record_id=line.stock_record_id)
+        stock.reserve(session, line.stock_record_id, line.quantity, order_line_id=line.id, expires_at=expires_at)
+
+
+def _stock_lines(order: Order) -> list[tuple[int, int, int]]:
+    return [(line.id, line.stock_record_id, line.quantity) for line in order.lines if line.stock_record_id]
+
+
+def _lock(session: Session, order_id: int) -> Order:
+    """Load the order with a row lock (PostgreSQL), so payment, expiry and cancellation take turns."""
+    return session.scalar(
+        select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def record_payment_succeeded(
+    session: Session, *, intent_id: str, amount_ore: int, currency: str, now: datetime
+) -> Order | None:
+    """Mark the order paid and commit its stock; a repeat or late delivery changes nothing twice.
+
+    A payment that arrives after the reservation expired takes the stock again if it is still there;
+    otherwise the order is flagged for the coordinator (refund or make to order).
+    """
+    order_id = session.scalar(select(Order.id).where(Order.payment_intent_id == intent_id))
+    if order_id is None:
+        return None
+    order = _lock(session, order_id)
+    if order.paid_at is not None:
+        return order
+    if order.status == "cancelled":
+        _flag(order, "A card payment arrived for a cancelled order: refund it.")
+        session.add(Payment(order_id=order.id, provider_id=intent_id, amount_ore=amount_ore, status="succeeded"))
+        order.paid_at = now
+        return order
+    if amount_ore != order.total_ore or currency.lower() != "nok":
+        _flag(order, f"Paid {amount_ore} {currency} but the order total is {order.total_ore} nok.")
+    uncovered = stock.commit(session, _stock_lines(order), order_id=order.id, now=now)
+    if uncovered:
+        titles = ", ".join(line.title for line in order.lines if line.id in uncovered)
+        _flag(order, f"Paid after the reservation expired and the stock is gone: {titles}. Refund or make to order.")
+    set_status(order, "paid", now=now)
+    session.add(Payment(order_id=order.id, provider_id=intent_id, amount_ore=amount_ore, status="succeeded"))
+    queue_confirmation(session, order)
+    return order
+
+
+def record_payment_failed(session: Session, *, intent_id: str, now: datetime) -> Order | None:
+    """Release the stock of an unpaid order whose payment failed (a later success re-reserves it)."""
+    order_id = session.scalar(select(Order.id).where(Order.payment_intent_id == intent_id))
+    if order_id is None:
+        return None
+    order = _lock(session, order_id)
+    if order.paid_at is None:
+        _release_order(session, order, now=now)
+        session.add(Payment(order_id=order.id, provider_id=intent_id, amount_ore=order.total_ore, status="failed"))
+    return order
+
+
+def _release_order(session: Session, order: Order, *, now: datetime) -> int:
+    ids = list(session.scalars(
+        select(Reservation.id).join(OrderLine, OrderLine.id == Reservation.order_line_id)
+        .where(OrderLine.order_id == order.id, Reservation.state == "held")
+    ))
+    return stock.release(session, now=now, reservation_ids=ids)
+
+
+def expire_unpaid(session: Session, *, now: datetime) -> int:
+    """Expire unpaid card orders past their window and release every expired hold; return orders expired.
+
+    Idempotent and safe on several machines at once: each order moves with a conditional UPDATE.
+    """
+    due = list(session.scalars(
+        select(Order.id).where(Order.status == "pending_payment", Order.expires_at < now).order_by(Order.id)
+    ))
+    expired = 0
+    for order_id in due:
+        moved = session.execute(
+            update(Order).where(Order.id == order_id, Order.status == "pending_payment", Order.paid_at.is_(None))
+            .values(status="expired")
+        ).rowcount
+        expired += moved
+    stock.release(session, now=now, expired_only=True)
+    return expired
+
+
+def cancel(session: Session, order: Order, *, actor_user_id: int | None, now: datetime, reason: str = "") -> Order:
+    """Cancel an order and give its stock back (held stock is released, sold stock returned).
+
+    Money is not moved here: a paid card order is refunded first (see refund).
+
+    Raises:
+        InvalidTransition: the order cannot be cancelled from its status.
+    """
+    order = _lock(session, order.id)
+    if order.status == "cancelled":
+        return order
+    set_status(order, "cancelled", now=now)
+    _release_order(session, order, now=now)
+    stock.return_committed(session, _stock_lines(order), order_id=order.id, now=now, actor_user_id=actor_user_id,
+                           note=f"Ordre {order.number} kansellert")
+    for fulfilment in order.fulfilments:
+        fulfilment.status = "cancelled"
+    audit(session, actor_user_id, "order.cancel", "order", order.id, reason)
+    return order
+
+
+def check_refund(order: Order, amount_ore: int) -> None:
+    """Raise RefundTooLarge unless 0 < amount ≤ what was paid and not yet refunded."""
+    if order.payment_method != "card" or order.paid_at is None or not order.payment_intent_id:
+        raise RefundTooLarge("only paid card orders can be refunded")
+    if amount_ore <= 0 or amount_ore > order.total_ore - order.refunded_ore:
+        raise RefundTooLarge(f"at most {order.total_ore - order.refunded_ore} øre can be refunded")
+
+
+def record_refund(
+    session: Session, order: Order, amount_ore: int, *, refund_id: str, actor_user_id: int | None, now: datetime
+) -> Order:
+    """Book a refund the provider has made; a full refund moves the order to refunded."""
+    order = _lock(session, order.id)
+    check_refund(order, amount_ore)
+    order.refunded_ore += amount_ore
+    session.add(Payment(order_id=order.id, provider_id=refund_id, kind="refund", amount_ore=amount_ore, status="succeeded"))
+    if order.refunded_ore == order.total_ore and order.status in ("paid", "completed"):
+        set_status(order, "refunded", now=now)
+    audit(session, actor_user_id, "order.refund", "order", order.id, f"{amount_ore} øre")
+    return order
+
+
+def _flag(order: Order, message: str) -> None:
+    order.attention = (order.attention + "\n" + message).strip()
+
+
+def audit(session: Session, actor_user_id: int | None, action: str, object_type: str, object_id: int, detail: str = "") -> None:
+    session.add(AuditEvent(actor_user_id=actor_user_id, action=action, object_type=object_type, object_id=object_id,
+                           detail=detail))
+
+
+def queue_confirmation(session: Session, order: Order) -> None:
+    """Queue the order e-mail (in bokmål) with the link to the order status page."""
+    with force_locale("nb"):
+        body = render_template("orders/email_confirmation.txt", order=order)
+        subject = render_template("orders/email_subject.txt", order=order).strip()
+    queue_email(session, to=order.email, subject=subject, body=body)
+
+
+def load(session: Session, *, token: str | None = None, order_id: int | None = None) -> Order | None:
+    """Load an order with its lines and fulfilments."""
+    stmt = select(Order).options(
+        selectinload(Order.lines), selectinload(Order.fulfilments).selectinload(Fulfilment.unit)
+    )
+    stmt = stmt.where(Order.public_token == token) if token else stmt.where(Order.id == order_id)
+    return session.scalar(stmt)
+
+

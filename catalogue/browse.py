@@ -54,6 +54,7 @@ class Card:
     unit_slug: str
     availability: Availability
     made_to_order: bool = False
+    vat_rate_bp: int = 2500
     picture: Picture | None = None
 
 
@@ -141,7 +142,7 @@ def cards(session: Session, ids: list[int]) -> list[Card]:
         return []
     rows = session.execute(
         select(
-            Product.id, Product.slug, Product.title, Product.summary, Product.price_ore, Product.kind,
+            Product.id, Product.slug, Product.title, Product.summary, Product.price_ore, Product.kind, Product.vat_rate_bp,
             Product.made_to_order, Product.lead_time_days, Unit.name.label("unit_name"), Unit.slug.label("unit_slug"),
         )
         .join(Unit, Unit.id == Product.unit_id)
@@ -155,6 +156,7 @@ def cards(session: Session, ids: list[int]) -> list[Card]:
         by_id[row.id] = Card(
             id=row.id, slug=row.slug, title=row.title, summary=row.summary, price_ore=row.price_ore, kind=row.kind,
             unit_name=row.unit_name, unit_slug=row.unit_slug, picture=pictures.get(row.id), made_to_order=row.made_to_order,
+            vat_rate_bp=row.vat_rate_bp,
             availability=availability(
                 kind=row.kind, made_to_order=row.made_to_order, lead_time_days=row.lead_time_days,
                 available=available, low_threshold=threshold,

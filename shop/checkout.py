@@ -1,6 +1,7 @@
 """Checkout in two steps (details, then review and place the order) and the card payment page."""
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
@@ -103,6 +104,22 @@ def _payable_order(token: str):
     return order
 
 
+def _fresh_intent(order) -> None:
+    """Give the order a new PaymentIntent for the next try after a decline.
+
+    The declined one is left behind (its late events find no order and change nothing); this works
+    the same on Stripe and on localstripe, which cannot re-confirm a declined intent.
+    """
+    try:
+        intent = payments.create_intent(amount_ore=order.total_ore, order_id=order.id, order_number=order.number,
+                                        idempotency_key=f"order-{order.public_token}-{secrets.token_hex(6)}")
+    except payments.PaymentError:
+        current_app.logger.exception("Could not renew the PaymentIntent for %s", order.number)
+        return
+    order.payment_intent_id = intent.id
+    db.session.commit()
+
+
 @bp.get("/betal/<token>")
 def pay(token: str):
     order = _payable_order(token)
@@ -143,6 +160,7 @@ def confirm_card(token: str):
     try:
         intent = payments.pay_with(order.payment_intent_id, payment_method)
     except payments.PaymentDeclined:
+        _fresh_intent(order)
         return jsonify(status="declined", message=_("The card was declined. Try another card, or contact your bank.")), 402
     except payments.PaymentError:
         current_app.logger.exception("Card payment failed for %s", order.number)

@@ -7,7 +7,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = [("shop/**.py", "python"), ("catalogue/**.py", "python"), ("inventory/**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [("shop/**.py", "python"), ("catalogue/**.py", "python"), ("inventory/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 

@@ -1,0 +1,245 @@
+"""Card payments against localstripe with the real stripe library: webhooks, declines, replays, refunds."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import stripe
+from sqlalchemy import func, select
+
+from browser_support import live_server
+from conftest import WEBHOOK_SECRET, checkout_details, make_product
+from inventory.models import StockMovement, StockRecord
+from inventory.services import ledger_mismatches
+from shop import devstripe, orders, payments
+from shop.extensions import db
+from shop.models import Order, OutboxMessage, ProcessedEvent
+
+
+def stripe_client(app):
+    return stripe.StripeClient(app.config["STRIPE_SECRET_KEY"], base_addresses={"api": app.config["STRIPE_API_BASE"]})
+
+
+def card_id(app, number: str) -> str:
+    """Tokenise a card the way Stripe.js does in the browser, and return the card id."""
+    token = stripe_client(app).v1.tokens.create(
+        params={"card": {"number": number, "exp_month": "12", "exp_year": "2030", "cvc": "123"}},
+    )
+    return token.card.id
+
+
+def order_by_card(client, product, quantity=1):
+    """Go through cart and checkout with card payment; return the order (its PaymentIntent made)."""
+    client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": quantity})
+    client.post("/kasse/", data=checkout_details())
+    response = client.post("/kasse/oppsummering")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    token = response.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(f"/kasse/betal/{token}")
+    assert page.status_code == 200
+    return db.session.scalar(select(Order).where(Order.public_token == token)), page
+
+
+def wait_for(predicate, timeout=8.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def post_event(client, event: dict, secret=WEBHOOK_SECRET):
+    payload = json.dumps(event)
+    return client.post("/stripe/webhook", data=payload, content_type="application/json",
+                       headers={"Stripe-Signature": payments.sign_for_test(payload, secret)})
+
+
+def event(type_: str, intent_id: str, amount: int, event_id: str | None = None) -> dict:
+    return {"id": event_id or f"evt_{type_}_{intent_id}", "type": type_, "object": "event",
+            "data": {"object": {"id": intent_id, "object": "payment_intent", "amount": amount, "currency": "nok"}}}
+
+
+def test_a_paid_card_order_is_confirmed_by_the_signed_webhook_from_localstripe(stripe_app, client, session, localstripe_url):
+    product = make_product(session, title="Benk i eik", price_ore=129900, stock=3)
+    session.commit()
+
+    with live_server(stripe_app) as base:
+        devstripe.register_webhook(localstripe_url, f"{base}/stripe/webhook", WEBHOOK_SECRET)
+        order, page = order_by_card(client, product)
+        assert "Demo: no real money moves" in page.get_data(as_text=True) or "ingen ekte penger" in page.get_data(as_text=True)
+        intent = stripe_client(stripe_app).v1.payment_intents.retrieve(order.payment_intent_id)
+        assert intent.amount == order.total_ore and intent.currency == "nok"
+
+        answer = client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
+        assert answer.status_code == 200 and answer.json["status"] == "succeeded"
+        assert session.get(Order, order.id).paid_at is None  # the browser's answer is not the truth; the webhook is
+
+        assert wait_for(lambda: session.get(Order, order.id).status == "paid"), "webhook never marked the order paid"
+
+    record = session.scalar(select(StockRecord).where(StockRecord.product_id == product.id))
+    assert (record.on_hand, record.reserved) == (2, 0)
+    assert session.scalar(select(OutboxMessage.subject).where(OutboxMessage.to == "kari@example.no")).endswith("bekreftet")
+    assert ledger_mismatches(session) == []
+    status = client.get(f"/ordre/{order.public_token}").get_data(as_text=True)
+    assert "Betalt" in status
+
+
+def test_a_declined_card_gets_a_message_and_the_customer_can_pay_with_another(stripe_app, client, session):
+    product = make_product(session, stock=1)
+    session.commit()
+    order, _page = order_by_card(client, product)
+
+    declined = client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4000000000000341")})
+    assert declined.status_code == 402 and declined.json["status"] == "declined"
+    assert "avvist" in declined.json["message"]
+
+    accepted = client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
+    assert accepted.json["status"] == "succeeded"
+
+
+def test_the_failed_payment_event_releases_the_stock_and_a_later_success_takes_it_again(stripe_app, client, session):
+    product = make_product(session, stock=1)
+    session.commit()
+    order, _page = order_by_card(client, product)
+
+    assert post_event(client, event("payment_intent.payment_failed", order.payment_intent_id, order.total_ore)).status_code == 200
+    assert session.scalar(select(StockRecord.reserved)) == 0
+    assert post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore)).status_code == 200
+
+    db.session.expire_all()
+    assert session.get(Order, order.id).status == "paid"
+    assert session.scalar(select(StockRecord.on_hand)) == 0
+
+
+def test_replayed_and_duplicated_events_change_nothing_twice(stripe_app, client, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    order, _page = order_by_card(client, product, quantity=2)
+    succeeded = event("payment_intent.succeeded", order.payment_intent_id, order.total_ore, "evt_once")
+
+    for _ in range(3):
+        assert post_event(client, succeeded).status_code == 200
+    # The same payment again under a new event id (Stripe may send both): still only one sale.
+    assert post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore, "evt_twice")).status_code == 200
+
+    assert session.scalar(select(func.count()).select_from(StockMovement).where(StockMovement.reason == "sold")) == 1
+    assert session.scalar(select(StockRecord.on_hand)) == 3
+    assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 2
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_an_out_of_order_failure_after_success_changes_nothing(stripe_app, client, session):
+    product = make_product(session, stock=2)
+    session.commit()
+    order, _page = order_by_card(client, product)
+
+    post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore))
+    post_event(client, event("payment_intent.payment_failed", order.payment_intent_id, order.total_ore))
+
+    db.session.expire_all()
+    assert session.get(Order, order.id).status == "paid"
+    assert session.scalar(select(StockRecord.on_hand)) == 1 and session.scalar(select(StockRecord.reserved)) == 0
+
+
+def test_a_bad_signature_is_400_and_changes_nothing(stripe_app, client, session):
+    product = make_product(session, stock=2)
+    session.commit()
+    order, _page = order_by_card(client, product)
+
+    forged = post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore), secret="whsec_wrong")
+    unsigned = client.post("/stripe/webhook", data="{}", content_type="application/json")
+
+    assert forged.status_code == 400 and unsigned.status_code == 400
+    assert session.get(Order, order.id).status == "pending_payment"
+    assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+
+
+def test_an_unknown_event_is_200_and_nothing_else(stripe_app, client, session):
+    response = post_event(client, {"id": "evt_other", "type": "customer.created", "data": {"object": {}}})
+
+    assert response.status_code == 200
+    assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+
+
+def test_an_event_for_an_unknown_payment_is_acknowledged(stripe_app, client, session):
+    assert post_event(client, event("payment_intent.succeeded", "pi_unknown", 100)).status_code == 200
+
+
+def test_a_payment_after_expiry_is_taken_if_stock_remains(stripe_app, client, session):
+    product = make_product(session, stock=1)
+    session.commit()
+    order, _page = order_by_card(client, product)
+    orders.expire_unpaid(session, now=datetime.now(UTC) + timedelta(hours=1))
+    session.commit()
+    assert session.get(Order, order.id).status == "expired"
+
+    client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
+    intent = stripe_client(stripe_app).v1.payment_intents.retrieve(order.payment_intent_id)
+    post_event(client, event("payment_intent.succeeded", intent.id, intent.amount))
+
+    db.session.expire_all()
+    assert session.get(Order, order.id).status == "paid"
+    assert session.scalar(select(StockRecord.on_hand)) == 0
+
+
+def test_the_coordinator_refunds_part_of_a_card_order_and_never_more_than_paid(stripe_app, client, session, login_as):
+    product = make_product(session, price_ore=100000, stock=2)
+    session.commit()
+    order, _page = order_by_card(client, product)
+    client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
+    post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore))
+    login_as("coordinator")
+
+    assert client.post(f"/coordinator/ordre/{order.id}/refunder", data={"amount": "250.00"}).status_code == 303
+    too_much = client.post(f"/coordinator/ordre/{order.id}/refunder", data={"amount": "999999"})
+
+    assert too_much.status_code == 400
+    db.session.expire_all()
+    order = session.get(Order, order.id)
+    assert order.refunded_ore == 25000
+    refunds = stripe_client(stripe_app).v1.refunds.list(params={"payment_intent": order.payment_intent_id})
+    assert [r.amount for r in refunds.data] == [25000]
+
+
+def test_cancelling_a_paid_card_order_refunds_the_rest_and_returns_the_stock(stripe_app, client, session, login_as):
+    product = make_product(session, price_ore=50000, stock=2)
+    session.commit()
+    order, _page = order_by_card(client, product, quantity=2)
+    client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
+    post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore))
+    login_as("coordinator")
+
+    response = client.post(f"/coordinator/ordre/{order.id}/kanseller", data={"reason": "Kunden angret"})
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    order = session.get(Order, order.id)
+    assert order.status == "cancelled" and order.refunded_ore == order.total_ore
+    assert session.scalar(select(StockRecord.on_hand)) == 2
+    assert ledger_mismatches(session) == []
+
+
+def test_the_card_page_refuses_a_bogus_payment_method(stripe_app, client, session):
+    product = make_product(session, stock=1)
+    session.commit()
+    order, _page = order_by_card(client, product)
+
+    assert client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": "<script>"}).status_code == 400
+
+
+def test_an_unreachable_payment_service_gives_a_clear_503_and_keeps_the_order(app, client, session):
+    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE="http://127.0.0.1:9", STRIPE_WEBHOOK_SECRET="x")
+    product = make_product(session, stock=1)
+    session.commit()
+    client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": 1})
+    client.post("/kasse/", data=checkout_details())
+    token = client.post("/kasse/oppsummering").headers["Location"].rsplit("/", 1)[1]
+
+    response = client.get(f"/kasse/betal/{token}")
+
+    assert response.status_code == 503
+    assert session.scalar(select(Order.status)) == "pending_payment"

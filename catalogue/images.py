@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 VARIANT_WIDTHS = (320, 800, 1600)
 MAX_PIXELS = 40_000_000
@@ -70,3 +70,74 @@ def _clean_rgb(image: Image.Image) -> Image.Image:
     clean = Image.new("RGB", image.size)
     clean.paste(image.convert("RGB"))
     return clean
+
+
+# Drawn illustrations for the demo catalogue (the project makes its own pictures).
+FONT_FILES = ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+              "LiberationSans-Bold.ttf", "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf")
+
+
+def _font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:
+    """Return a font with æ/ø/å if the system has one, else Pillow's default (and False: it lacks them)."""
+    for name in FONT_FILES:
+        try:
+            return ImageFont.truetype(name, size), True
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size), False
+
+
+def _spelt_out(text: str) -> str:
+    return text.translate(str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "å": "a", "Å": "A"}))
+
+
+def draw_illustration(
+    label: str, steps, colours: dict[str, tuple[int, int, int]], *, canvas: tuple[int, int],
+    object_box: tuple[int, int, int, int], background: tuple[int, int, int], ink: tuple[int, int, int],
+) -> bytes:
+    """Draw a simple illustration (the demo's product pictures) from shape steps; return JPEG bytes.
+
+    Each step is (kind, coordinates from 0 to 1 across object_box, colour name, radius or width),
+    kind being rect, ellipse, poly, line, arc or pie.
+    """
+    image = Image.new("RGB", canvas, background)
+    draw = ImageDraw.Draw(image)
+    x0, y0, x1, y1 = object_box
+    width, height = x1 - x0, y1 - y0
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        return (x0 + fx * width, y0 + fy * height)
+
+    floor = tuple(round(c * 0.92) for c in background)
+    draw.ellipse((x0 - 60, y1 - 30, x1 + 60, y1 + 50), fill=floor)
+    for kind, coords, colour, extra in steps:
+        fill = colours[colour]
+        if kind == "rect":
+            (ax, ay), (bx, by) = at(*coords[:2]), at(*coords[2:])
+            draw.rounded_rectangle((ax, ay, bx, by), radius=extra * min(bx - ax, by - ay) / 2, fill=fill)
+        elif kind == "ellipse":
+            draw.ellipse((*at(*coords[:2]), *at(*coords[2:])), fill=fill)
+        elif kind == "poly":
+            draw.polygon([at(*p) for p in coords], fill=fill)
+        elif kind == "line":
+            draw.line([at(*p) for p in coords], fill=fill, width=extra, joint="curve")
+        elif kind == "arc":
+            draw.arc((*at(*coords[:2]), *at(*coords[2:4])), coords[4], coords[5], fill=fill, width=extra)
+        elif kind == "pie":
+            draw.pieslice((*at(*coords[:2]), *at(*coords[2:4])), coords[4], coords[5], fill=fill)
+
+    brand_font, has_letters = _font(40)
+    draw.text((70, 60), "Verkstedbutikken", font=brand_font, fill=ink)
+    text = label if has_letters else _spelt_out(label)
+    size = 96
+    font, _ = _font(size)
+    while draw.textlength(text, font=font) > canvas[0] - 160 and size > 40:
+        size -= 6
+        font, _ = _font(size)
+    draw.text((canvas[0] / 2, 1010), text, font=font, fill=ink, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+# --- Benchmark catalogue -----------------------------------------------------------------------------

@@ -26,6 +26,8 @@ def init_extensions(app: Flask) -> None:
     """Bind db, migrations, login, CSRF and Babel to the app."""
     from pathlib import Path
 
+    from flask_babel import lazy_gettext as _l
+
     from shop import i18n
     from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -36,6 +38,8 @@ def init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    login_manager.login_message = _l("Log in to see this page.")
+    login_manager.localize_callback = str
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
     # Import every model module so the metadata (and so the migrations) know all tables.
@@ -47,6 +51,7 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per audience."""
     from catalogue.views import bp as catalogue_bp
+    from shop.account import bp as account_bp
     from shop.auth import bp as auth_bp
     from shop.cart_views import bp as cart_bp
     from shop.checkout import bp as checkout_bp
@@ -56,7 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.site import bp as site_bp
     from shop.webhooks import bp as webhooks_bp
 
-    for blueprint in (site_bp, catalogue_bp, auth_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp, coordinator_bp, mail_bp):
+    for blueprint in (site_bp, catalogue_bp, auth_bp, account_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp, coordinator_bp, mail_bp):
         app.register_blueprint(blueprint)
 
 

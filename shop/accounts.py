@@ -56,7 +56,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # A deactivated account loses its sessions at once, not only at the next login.
+    return user if user is not None and user.active else None
 
 
 def role_required(*roles: str):

@@ -11,6 +11,9 @@ from shop.norway import normalise_org_number, valid_org_number, valid_postcode
 
 
 class CheckoutForm(FlaskForm):
+    """Contact, delivery and payment. Address and invoice fields are required only for their choice,
+    so they carry no Optional() (which would stop the chain before the conditional check)."""
+
     name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=200)],
                        render_kw={"autocomplete": "name"})
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
@@ -20,19 +23,19 @@ class CheckoutForm(FlaskForm):
     delivery_method = RadioField(_l("Delivery"), default="shipping", validators=[InputRequired(_l("Choose how you want the goods."))],
                                  choices=[SelectChoice("shipping", _l("Send to an address in Norway")),
                                           SelectChoice("pickup", _l("Pick up at the workshop that made it"))])
-    address_line = StringField(_l("Street address"), validators=[Optional(), Length(max=200)],
+    address_line = StringField(_l("Street address"), validators=[Length(max=200)],
                                render_kw={"autocomplete": "street-address"})
-    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=4)],
+    postcode = StringField(_l("Postcode"), validators=[Length(max=4)],
                            render_kw={"autocomplete": "postal-code", "inputmode": "numeric", "maxlength": 4})
-    city = StringField(_l("Town"), validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "address-level2"})
+    city = StringField(_l("Town"), validators=[Length(max=100)], render_kw={"autocomplete": "address-level2"})
     payment_method = RadioField(_l("Payment"), default="card", validators=[InputRequired(_l("Choose how you want to pay."))],
                                 choices=[SelectChoice("card", _l("Card")),
                                          SelectChoice("invoice", _l("Invoice (businesses and public agencies)"))])
-    organisation_name = StringField(_l("Organisation name"), validators=[Optional(), Length(max=200)],
+    organisation_name = StringField(_l("Organisation name"), validators=[Length(max=200)],
                                     render_kw={"autocomplete": "organization"})
-    org_number = StringField(_l("Organisation number"), validators=[Optional(), Length(max=20)],
+    org_number = StringField(_l("Organisation number"), validators=[Length(max=20)],
                              render_kw={"inputmode": "numeric"})
-    buyer_reference = StringField(_l("Buyer reference or purchase order number"), validators=[Optional(), Length(max=100)])
+    buyer_reference = StringField(_l("Buyer reference or purchase order number"), validators=[Length(max=100)])
     invoice_email = EmailField(_l("E-mail for the invoice"), validators=[Optional(), Email(_l("Enter a valid e-mail address.")),
                                                                          Length(max=254)])
 

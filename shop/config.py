@@ -25,6 +25,9 @@ DEFAULTS = {
     "MAIL_USE_TLS": True,
     # Login attempts per e-mail address and per client address (Flask-Limiter notation).
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
+    "PASSWORD_RESET_MAX_AGE": 3600,
+    "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
+    "REGISTER_RATE_LIMIT": "10 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     # Card orders hold their stock this long while the customer pays.
     "PAYMENT_WINDOW_MINUTES": 15,

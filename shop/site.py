@@ -31,6 +31,13 @@ def robots():
     lines = [
         "User-agent: *",
         "Disallow: /logg-inn",
+        "Disallow: /registrer",
+        "Disallow: /glemt-passord",
+        "Disallow: /nytt-passord/",
+        "Disallow: /konto",
+        "Disallow: /handlekurv",
+        "Disallow: /kasse/",
+        "Disallow: /ordre/",
         "Disallow: /sprak/",
         f"Sitemap: {url_for('catalogue.sitemap', _external=True)}",
     ]

@@ -1,0 +1,241 @@
+"""Cart and checkout through HTTP: quantities, problems shown not dropped, validation, invoice orders, status page."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from conftest import INVOICE, checkout_details, make_product
+from inventory.models import StockRecord
+from shop.models import CartItem, Order, OutboxMessage
+from shop.norway import valid_org_number
+
+
+def add(client, product, quantity=1):
+    return client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": quantity})
+
+
+def test_adding_to_the_cart_and_changing_quantities(client, session):
+    product = make_product(session, title="Benk i eik", price_ore=129900, stock=5)
+    session.commit()
+
+    assert add(client, product, 2).status_code == 303
+    page = client.get("/handlekurv").get_data(as_text=True)
+    assert "Benk i eik" in page and 'value="2"' in page and "2\xa0598,00\xa0kr" in page
+    assert "Handlekurv <span class=\"cart-count\">(2" in client.get("/").get_data(as_text=True)
+
+    client.post("/handlekurv/endre", data={"product_id": product.id, "quantity": 0})
+    assert "Handlekurven er tom." in client.get("/handlekurv").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("quantity", ["0", "-1", "abc", "100", ""])
+def test_bad_quantities_are_refused_with_a_message(client, session, quantity):
+    product = make_product(session, stock=5)
+    session.commit()
+
+    response = client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": quantity}, follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "Velg et antall fra 1 til 99." in response.get_data(as_text=True)
+
+
+def test_unknown_or_unpublished_products_cannot_be_added(client, session):
+    draft = make_product(session, status="draft")
+    session.commit()
+
+    for product_id in (draft.id, 999999):
+        response = client.post("/handlekurv/legg-til", data={"product_id": product_id, "quantity": 1}, follow_redirects=True)
+        assert "kan ikke kjøpes akkurat nå" in response.get_data(as_text=True)
+    assert client.get("/handlekurv").get_data(as_text=True).count("cart-line\"") == 0
+
+
+def test_a_product_that_became_unavailable_is_shown_with_a_message_not_dropped(client, session):
+    gone = make_product(session, title="Krakk i bjørk", stock=5)
+    scarce = make_product(session, title="Lampe i messing", stock=1)
+    session.commit()
+    add(client, gone)
+    add(client, scarce, 1)
+    client.post("/handlekurv/endre", data={"product_id": scarce.id, "quantity": 3})
+    gone.status = "archived"
+    session.commit()
+
+    page = client.get("/handlekurv").get_data(as_text=True)
+
+    assert "Produktet selges ikke lenger" in page and "tatt ut av salg" in page
+    assert "Bare 1 er tilgjengelig" in page
+    assert "Gå til kassen" not in page
+    assert client.post("/kasse/oppsummering").status_code in (302, 303)
+
+
+def test_made_to_order_products_can_be_ordered_beyond_stock_with_their_lead_time(client, session):
+    product = make_product(session, stock=0, made_to_order=True, lead_time_days=28)
+    session.commit()
+
+    add(client, product, 3)
+    page = client.get("/handlekurv").get_data(as_text=True)
+
+    assert "Lages på bestilling: klar om ca. 28 dager." in page and "Gå til kassen" in page
+
+
+def test_guest_cart_in_the_session_has_sane_bounds(client, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    with client.session_transaction() as cookie:
+        cookie["cart"] = {str(product.id): 5, "x": 2, "-3": 1, str(product.id + 1000): "many"}
+
+    page = client.get("/handlekurv").get_data(as_text=True)
+
+    assert page.count('<li class="cart-line') == 1
+
+
+def test_a_logged_in_customers_cart_is_kept_in_the_database(client, session, login_as):
+    user = login_as("customer")
+    product = make_product(session, stock=5)
+    session.commit()
+
+    add(client, product, 2)
+
+    assert session.scalar(select(CartItem.quantity).where(CartItem.user_id == user.id)) == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"name": ""}, "name", "Skriv navnet ditt."),
+        ({"email": "ikke-en-epost"}, "email", "Skriv en gyldig e-postadresse."),
+        ({"postcode": "123"}, "postcode", "Skriv et norsk postnummer med fire sifre."),
+        ({"postcode": "abcd"}, "postcode", "Skriv et norsk postnummer med fire sifre."),
+        ({"address_line": ""}, "address_line", "Skriv gateadressen vi skal sende til."),
+        ({**INVOICE, "org_number": "974760674"}, "org_number", "Skriv et gyldig organisasjonsnummer"),
+        ({**INVOICE, "org_number": "12345678"}, "org_number", "Skriv et gyldig organisasjonsnummer"),
+        ({**INVOICE, "buyer_reference": ""}, "buyer_reference", "Skriv referansen"),
+        ({**INVOICE, "organisation_name": ""}, "organisation_name", "Skriv navnet på virksomheten"),
+        ({"delivery_method": "teleport"}, "delivery_method", "Ikke et gyldig valg"),
+    ],
+)
+def test_checkout_validates_on_the_server_and_keeps_what_was_typed(client, session, overrides, field, message):
+    product = make_product(session, stock=5)
+    session.commit()
+    add(client, product)
+
+    response = client.post("/kasse/", data=checkout_details(**overrides))
+    page = response.get_data(as_text=True)
+
+    assert response.status_code == 400
+    assert re.search(rf'id="{field}[^"]*-error"[^>]*>[^<]*{re.escape(message)}', page) or (
+        message in page and f'id="{field}-error"' in page), page[page.find("ds-validation-message") - 200:][:600]
+    assert 'value="Storgata 1"' in page or overrides.get("address_line") == ""
+    assert 'value="kari@example.no"' in page or "email" in overrides
+
+
+def test_pickup_needs_no_address(client, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    add(client, product)
+
+    response = client.post("/kasse/", data=checkout_details(delivery_method="pickup", address_line="", postcode="", city=""))
+
+    assert response.status_code == 303
+
+
+def test_an_invoice_order_is_confirmed_at_once_with_stock_committed_and_an_email(client, session):
+    product = make_product(session, title="Benk i eik", price_ore=129900, stock=3)
+    session.commit()
+    add(client, product, 2)
+    assert client.post("/kasse/", data=checkout_details(**{**INVOICE, "org_number": "974 760 673"})).status_code == 303
+
+    review = client.get("/kasse/oppsummering").get_data(as_text=True)
+    assert "Faktura til Oslo kommune (org.nr. 974760673), referanse PO-4471" in review
+    assert "2\xa0598,00\xa0kr" in review and "Herav mva." in review
+
+    response = client.post("/kasse/oppsummering")
+    assert response.status_code == 303 and "/ordre/" in response.headers["Location"]
+    order = session.scalar(select(Order))
+    assert order.status == "awaiting_invoice" and order.org_number == "974760673" and order.buyer_reference == "PO-4471"
+    assert order.total_ore == 259800  # over the free-shipping threshold
+    assert session.scalar(select(StockRecord.on_hand)) == 1
+    confirmation = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Takk! Bestillingen er bekreftet." in confirmation
+    assert session.scalar(select(OutboxMessage.to)) == "kari@example.no"
+    assert "Handlekurven er tom." in client.get("/handlekurv").get_data(as_text=True)
+
+
+def test_an_order_that_sells_out_during_checkout_fails_whole_with_a_clear_message(client, session):
+    product = make_product(session, stock=2)
+    session.commit()
+    add(client, product, 2)
+    client.post("/kasse/", data=checkout_details(**INVOICE))
+    record = session.scalar(select(StockRecord))
+    from inventory.services import adjust
+    from conftest import NOW
+
+    adjust(session, record.id, -1, reason="damaged", now=NOW)
+    session.commit()
+
+    response = client.post("/kasse/oppsummering", follow_redirects=True)
+
+    assert "Sjekk handlekurven" in response.get_data(as_text=True) or "Noe i handlekurven har endret seg" in response.get_data(as_text=True)
+    assert session.scalar(select(Order.id)) is None
+
+
+def test_the_order_page_needs_the_unguessable_token(client, session):
+    assert client.get("/ordre/not-a-real-token").status_code == 404
+
+
+def test_an_empty_cart_cannot_check_out(client):
+    assert client.get("/kasse/").status_code == 302
+    assert client.post("/kasse/oppsummering").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [("974760673", True), ("889640782", True), ("923609016", True), ("974760674", False), ("12345678", False),
+     ("abcdefghi", False), ("9747606730", False), ("000000000", True)],
+)
+def test_organisation_numbers_are_checked_with_mod_11(number, valid):
+    assert valid_org_number(number) is valid
+
+
+COORDINATOR_PAGES = [("get", "/coordinator/ordre"), ("get", "/coordinator/ordre/{id}"),
+                     ("post", "/coordinator/ordre/{id}/refunder"), ("post", "/coordinator/ordre/{id}/kanseller")]
+
+
+@pytest.mark.parametrize(("method", "path"), COORDINATOR_PAGES)
+@pytest.mark.parametrize(("role", "expected"), [(None, 302), ("customer", 403), ("staff", 403), ("coordinator", None), ("admin", None)])
+def test_only_coordinators_and_admins_reach_the_order_pages(client, session, login_as, method, path, role, expected):
+    product = make_product(session, stock=3)
+    session.commit()
+    add(client, product)
+    client.post("/kasse/", data=checkout_details(**INVOICE))
+    client.post("/kasse/oppsummering")
+    order = session.scalar(select(Order))
+    if role:
+        login_as(role)
+
+    response = getattr(client, method)(path.format(id=order.id), data={})
+
+    if expected is None:
+        assert response.status_code in (200, 400)  # allowed in; an empty form is a 400
+    else:
+        assert response.status_code == expected
+    session.refresh(order)
+    assert order.status == "awaiting_invoice"  # nothing changed by an empty or refused request
+
+
+def test_the_coordinator_sees_orders_needing_attention_first_and_can_cancel_an_invoice_order(client, session, login_as):
+    product = make_product(session, stock=3)
+    session.commit()
+    add(client, product, 2)
+    client.post("/kasse/", data=checkout_details(**INVOICE))
+    client.post("/kasse/oppsummering")
+    order = session.scalar(select(Order))
+    login_as("coordinator")
+
+    assert order.number in client.get("/coordinator/ordre").get_data(as_text=True)
+    response = client.post(f"/coordinator/ordre/{order.id}/kanseller", data={"reason": "Feilbestilling"})
+
+    assert response.status_code == 303
+    session.refresh(order)
+    assert order.status == "cancelled"
+    assert session.scalar(select(StockRecord.on_hand)) == 3

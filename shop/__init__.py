@@ -60,8 +60,9 @@ def register_blueprints(app: Flask) -> None:
     from shop.order_views import bp as orders_bp
     from shop.site import bp as site_bp
     from shop.webhooks import bp as webhooks_bp
+    from shop.workshop import bp as workshop_bp
 
-    for blueprint in (site_bp, catalogue_bp, auth_bp, account_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp, coordinator_bp, mail_bp):
+    for blueprint in (site_bp, catalogue_bp, auth_bp, account_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp, coordinator_bp, workshop_bp, mail_bp):
         app.register_blueprint(blueprint)
 
 

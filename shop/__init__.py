@@ -13,6 +13,7 @@ def create_app(test_config=None) -> Flask:
     from shop.config import load_config
 
     load_config(app, test_config)
+    trust_proxies(app)
     init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -20,6 +21,15 @@ def create_app(test_config=None) -> Flask:
     register_security_headers(app)
     register_cli(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT load balancers, take the client address and scheme from X-Forwarded-*."""
+    count = app.config.get("PROXY_COUNT")
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def init_extensions(app: Flask) -> None:

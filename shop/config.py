@@ -63,6 +63,9 @@ ENVIRONMENT = {
     "PAYMENT_WINDOW_MINUTES": ("PAYMENT_WINDOW_MINUTES", int),
     "SHIPPING_ORE": ("SHIPPING_ORE", int),
     "FREE_SHIPPING_FROM_ORE": ("FREE_SHIPPING_FROM_ORE", int),
+    # Behind a load balancer: the host names we answer to, and how many proxies set X-Forwarded-*.
+    "TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
+    "PROXY_COUNT": ("PROXY_COUNT", int),
 }
 
 

@@ -2,7 +2,7 @@
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException, SecurityError, default_exceptions
 
 from shop.extensions import db
 
@@ -41,6 +41,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, SecurityError):
+            # An untrusted Host header: no URLs can be built for it, so answer plainly.
+            return "Bad request: unknown host name.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
         code = error.code or 500
         # Our own abort(400, description=...) carries a message meant for the visitor.
         detail = error.description if getattr(error, "user_message", False) else None

@@ -205,3 +205,28 @@ def test_database_url_from_the_environment_uses_psycopg3(monkeypatch, tmp_path):
     app = create_app({"SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
 
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db.internal:5432/shop"
+
+
+def test_behind_a_proxy_the_client_address_and_scheme_come_from_forwarded_headers(tmp_path):
+    from flask import request
+
+    from shop import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path), "PROXY_COUNT": 1})
+
+    @app.get("/whoami-for-test")
+    def whoami():
+        return f"{request.remote_addr} {request.scheme}"
+
+    answer = app.test_client().get("/whoami-for-test", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
+    assert answer.get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_untrusted_host_names_are_refused(tmp_path):
+    from shop import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path),
+                      "TRUSTED_HOSTS": ["verkstedbutikken.no"]})
+
+    assert app.test_client().get("/robots.txt", headers={"Host": "evil.example"}).status_code == 400
+    assert app.test_client().get("/robots.txt", headers={"Host": "verkstedbutikken.no"}).status_code == 200

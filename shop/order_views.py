@@ -19,3 +19,12 @@ def status(token: str):
     # Right after a card payment the webhook may still be on its way: refresh the page for a little while.
     waiting = request.args.get("betalt") == "1" and order.paid_at is None and order.status == "pending_payment"
     return render_template("orders/status.html", order=order, waiting=waiting, new=request.args.get("ny") == "1")
+
+
+@bp.get("/ordre/<token>/status.json")
+def status_json(token: str):
+    """Tell the waiting status page whether the payment has been confirmed yet."""
+    order = orders.load(db.session, token=token)
+    if order is None:
+        return {"error": "not found"}, 404
+    return {"status": order.status, "paid": order.paid_at is not None}

@@ -75,7 +75,7 @@ def test_made_to_order_products_can_be_ordered_beyond_stock_with_their_lead_time
     add(client, product, 3)
     page = client.get("/handlekurv").get_data(as_text=True)
 
-    assert "Lages på bestilling: klar om ca. 28 dager." in page and "Gå til kassen" in page
+    assert "Lages på bestilling – ca. 28 dager" in page and "Gå til kassen" in page
 
 
 def test_guest_cart_in_the_session_has_sane_bounds(client, session):

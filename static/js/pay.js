@@ -10,9 +10,14 @@
   card.mount("#card-element");
   // Stripe's own card field is an accessible iframe; the offline test double draws bare inputs, so label them.
   var labels = { number: text.labelNumber, exp_month: text.labelMonth, exp_year: text.labelYear, cvc: text.labelCvc, postal_code: text.labelPostcode };
+  var placeholders = { number: text.placeholderNumber, exp_month: text.placeholderMonth, exp_year: text.placeholderYear, cvc: "CVC" };
   document.querySelectorAll("#card-element input[placeholder]").forEach(function (input) {
     var name = input.getAttribute("placeholder");
     if (labels[name]) input.setAttribute("aria-label", labels[name]);
+    if (placeholders[name]) input.setAttribute("placeholder", placeholders[name]);
+    input.classList.add("card-input", "card-input--" + name);
+    if (name === "postal_code") input.hidden = true; // not asked for in Norway
+    if (input.previousSibling && input.previousSibling.nodeName === "SPAN") input.previousSibling.hidden = true;
     input.setAttribute("inputmode", "numeric");
     input.setAttribute("autocomplete", { number: "cc-number", exp_month: "cc-exp-month", exp_year: "cc-exp-year", cvc: "cc-csc", postal_code: "postal-code" }[name] || "off");
   });

@@ -24,3 +24,10 @@
     update();
   }
 })();
+
+// After a failed submit, move focus to the error summary so screen readers read it first.
+(function () {
+  "use strict";
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+})();

@@ -292,7 +292,8 @@ def test_an_organisation_orders_on_invoice_after_correcting_its_organisation_num
     with page.expect_response(lambda r: r.url.endswith("/kasse/") and r.request.method == "POST") as answer:
         page.get_by_role("button", name="Gå videre til oppsummering").click()
     assert answer.value.status == 400
-    expect(page.get_by_role("alert")).to_have_text("Sjekk feltene som er merket nedenfor.")
+    expect(page.get_by_role("alert")).to_contain_text("Sjekk feltene som er merket nedenfor.")
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_attribute("href", "#org_number")
     message = "Skriv et gyldig organisasjonsnummer: ni sifre, slik det står i Brønnøysundregistrene."
     expect(org_number).to_have_attribute("aria-invalid", "true")
     expect(org_number).to_have_accessible_description(re.compile("^" + re.escape(message)))

@@ -101,29 +101,35 @@ def set_counted(
 
 
 def reserve(
-    session: Session, stock_record_id: int, quantity: int, *, order_line_id: int, expires_at: datetime
-) -> Reservation:
-    """Hold quantity of a stock record for an order line until it is committed or released.
+    session: Session, lines: list[tuple[int, int, int]], *, expires_at: datetime, now: datetime,
+    release_expired_on: set[int] = frozenset(),
+) -> list[Reservation]:
+    """Hold stock for (order_line_id, stock_record_id, quantity) lines until committed or released.
 
-    Callers reserving several records must do so in ascending stock_record_id order, so that
-    concurrent orders take the row locks in the same order and cannot deadlock.
+    Records are taken in ascending stock_record_id order, so that concurrent orders take the row
+    locks in the same order and cannot deadlock. Expired holds on the records named in
+    release_expired_on are released first (in the same order): they never block a sale.
 
     Raises:
-        OutOfStock: fewer than quantity are available (on_hand − reserved).
+        OutOfStock: a record has fewer than the quantity available (on_hand − reserved).
     """
-    stmt = (
-        update(StockRecord)
-        .where(StockRecord.id == stock_record_id, StockRecord.on_hand - StockRecord.reserved >= quantity)
-        .values(reserved=StockRecord.reserved + quantity)
-    )
-    if session.execute(stmt).rowcount != 1:
-        raise OutOfStock(stock_record_id)
-    reservation = Reservation(
-        order_line_id=order_line_id, stock_record_id=stock_record_id, quantity=quantity, expires_at=expires_at
-    )
-    session.add(reservation)
-    session.flush()
-    return reservation
+    reservations = []
+    for order_line_id, stock_record_id, quantity in sorted(lines, key=lambda line: line[1]):
+        if stock_record_id in release_expired_on:
+            release(session, now=now, expired_only=True, stock_record_id=stock_record_id)
+        stmt = (
+            update(StockRecord)
+            .where(StockRecord.id == stock_record_id, StockRecord.on_hand - StockRecord.reserved >= quantity)
+            .values(reserved=StockRecord.reserved + quantity)
+        )
+        if session.execute(stmt).rowcount != 1:
+            raise OutOfStock(stock_record_id)
+        reservations.append(Reservation(
+            order_line_id=order_line_id, stock_record_id=stock_record_id, quantity=quantity, expires_at=expires_at
+        ))
+    session.add_all(reservations)
+    session.flush()  # one multi-row INSERT for all of the order's holds
+    return reservations
 
 
 def release(session: Session, *, now: datetime, reservation_ids: list[int] | None = None,
@@ -131,29 +137,33 @@ def release(session: Session, *, now: datetime, reservation_ids: list[int] | Non
     """Release held reservations (these ids, or every expired one) and give their stock back.
 
     Each reservation is claimed with a conditional UPDATE (state held → released), so two machines
-    running this at once never release the same hold twice. Returns how many were released.
+    running this at once never release the same hold twice. Records are done one at a time in
+    ascending id (claim its holds, then update it), the order place_order and commit take their
+    locks in, so a release running beside them cannot deadlock. Returns how many were released.
     """
-    stmt = update(Reservation).where(Reservation.state == "held")
+    where = [Reservation.state == "held"]
     if reservation_ids is not None:
         if not reservation_ids:
             return 0
-        stmt = stmt.where(Reservation.id.in_(reservation_ids))
+        where.append(Reservation.id.in_(reservation_ids))
     if expired_only:
-        stmt = stmt.where(Reservation.expires_at < now)
+        where.append(Reservation.expires_at < now)
     if stock_record_id is not None:
-        stmt = stmt.where(Reservation.stock_record_id == stock_record_id)
-    claimed = session.execute(
-        stmt.values(state="released", updated_at=now).returning(Reservation.stock_record_id, Reservation.quantity)
-    ).all()
-    totals: dict[int, int] = {}
-    for stock_record_id, quantity in claimed:
-        totals[stock_record_id] = totals.get(stock_record_id, 0) + quantity
-    for stock_record_id in sorted(totals):
-        session.execute(
-            update(StockRecord).where(StockRecord.id == stock_record_id)
-            .values(reserved=StockRecord.reserved - totals[stock_record_id], updated_at=now)
-        )
-    return len(claimed)
+        where.append(Reservation.stock_record_id == stock_record_id)
+    record_ids = sorted(set(session.scalars(select(Reservation.stock_record_id).where(*where))))
+    released = 0
+    for record_id in record_ids:
+        quantities = session.scalars(
+            update(Reservation).where(*where, Reservation.stock_record_id == record_id)
+            .values(state="released", updated_at=now).returning(Reservation.quantity)
+        ).all()
+        if quantities:
+            session.execute(
+                update(StockRecord).where(StockRecord.id == record_id)
+                .values(reserved=StockRecord.reserved - sum(quantities), updated_at=now)
+            )
+        released += len(quantities)
+    return released
 
 
 def commit(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from catalogue.models import Product, Unit, vat_included
 from inventory import services as stock
@@ -135,10 +135,12 @@ class _Plan:
     made_to_order: bool
 
 
-def _allocate(session: Session, products: list[Product], items: dict[int, int], *, now: datetime) -> list[_Plan]:
+def _allocate(session: Session, products: list[Product], items: dict[int, int], *, now: datetime,
+              expired_on: set[int]) -> list[_Plan]:
     """Pick the unit that fulfils each line: the one with the most available, ties to the lowest unit id.
 
-    Holds that have expired count as available: they are released just before reserving.
+    Holds that have expired count as available: they are released just before reserving (the
+    records that have some are added to expired_on).
     """
     goods_ids = [p.id for p in products if p.kind == "goods"]
     records: dict[int, list[tuple[int, int, int]]] = {}
@@ -151,13 +153,15 @@ def _allocate(session: Session, products: list[Product], items: dict[int, int], 
         )
         available = StockRecord.on_hand - StockRecord.reserved + func.coalesce(expired.c.quantity, 0)
         rows = session.execute(
-            select(StockRecord.product_id, StockRecord.id, StockRecord.unit_id, available)
+            select(StockRecord.product_id, StockRecord.id, StockRecord.unit_id, available, expired.c.quantity)
             .join(Unit, Unit.id == StockRecord.unit_id)
             .outerjoin(expired, expired.c.stock_record_id == StockRecord.id)
             .where(StockRecord.product_id.in_(goods_ids), Unit.active.is_(True))
         )
-        for product_id, record_id, unit_id, available in rows:
+        for product_id, record_id, unit_id, available, expired_quantity in rows:
             records.setdefault(product_id, []).append((available, unit_id, record_id))
+            if expired_quantity:
+                expired_on.add(record_id)
     plans = []
     for product in products:
         quantity = items[product.id]
@@ -194,14 +198,18 @@ def place_order(
         select(Product).join(Unit)
         .where(Product.id.in_(list(items)), Product.status == "published", Unit.active.is_(True))
         .order_by(Product.id)
+        .options(load_only(Product.id, Product.unit_id, Product.kind, Product.title, Product.sku, Product.price_ore,
+                           Product.vat_rate_bp, Product.made_to_order, Product.lead_time_days))
     ))
     missing = set(items) - {p.id for p in products}
     if missing:
         raise ProductUnavailable(min(missing))
     with session.begin_nested():  # a savepoint: OutOfStock rolls back everything below
-        plans = _allocate(session, products, items, now=now)
+        expired_on: set[int] = set()
+        plans = _allocate(session, products, items, now=now, expired_on=expired_on)
         order = _create_order(session, plans, details, now=now, payment_window=payment_window, shipping=shipping)
-        _reserve(session, order, now=now)
+        stock.reserve(session, _stock_lines(order), expires_at=order.expires_at or now, now=now,
+                      release_expired_on=expired_on)
         if order.payment_method == "invoice":
             uncovered = stock.commit(session, _stock_lines(order), order_id=order.id, now=now)
             if uncovered:
@@ -245,15 +253,6 @@ def _create_order(session, plans: list[_Plan], details: Details, *, now, payment
         ))
     session.flush()
     return order
-
-
-def _reserve(session: Session, order: Order, *, now: datetime) -> None:
-    # Reserve in stock-record order, so that concurrent placements take row locks in the same
-    # order and cannot deadlock. Expired holds on a record are released first: they never block a sale.
-    expires_at = order.expires_at or now
-    for line in sorted((l for l in order.lines if l.stock_record_id), key=lambda l: l.stock_record_id):
-        stock.release(session, now=now, expired_only=True, stock_record_id=line.stock_record_id)
-        stock.reserve(session, line.stock_record_id, line.quantity, order_line_id=line.id, expires_at=expires_at)
 
 
 def _stock_lines(order: Order) -> list[tuple[int, int, int]]:

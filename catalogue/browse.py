@@ -76,19 +76,16 @@ class PageOutOfRange(Exception):
 
 def _filtered(session: Session, filters: Filters) -> tuple[Select, object | None]:
     """Return the filtered select of product ids (and the search rank column, if searching)."""
-    stmt = (
-        select(Product.id)
-        .join(Unit, Unit.id == Product.unit_id)
-        .where(Product.status == "published", Unit.active.is_(True))
-    )
     rank = None
     if filters.query:
         found = matching(session, filters.query)
         if found is None:
-            return stmt.where(False), None
-        found = found.subquery("found")
-        stmt = stmt.join(found, found.c.product_id == Product.id)
-        rank = found.c.rank
+            return select(Product.id).where(False), None
+        stmt = select(Product.id).select_from(found.table).join(Product, Product.id == found.product_id).where(found.condition)
+        rank = found.rank
+    else:
+        stmt = select(Product.id)
+    stmt = stmt.join(Unit, Unit.id == Product.unit_id).where(Product.status == "published", Unit.active.is_(True))
     if filters.category_ids:
         stmt = stmt.where(Product.category_id.in_(filters.category_ids))
     if filters.unit_id is not None:

@@ -12,7 +12,9 @@ import unicodedata
 from collections.abc import Iterable
 
 import snowballstemmer
-from sqlalchemy import Select, column, func, literal_column, select, table, text
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from catalogue.models import Category, Product, Unit
@@ -114,10 +116,23 @@ def index_products(session: Session, product_ids: Iterable[int] | None = None) -
     return len(rows)
 
 
-def matching(session: Session, query: str) -> Select | None:
-    """Return a select of (product_id, rank) for products matching every word; lower rank is better.
+@dataclass(frozen=True)
+class Match:
+    """How to drive a product query from the search index: the index table, its product id, the
+    match condition and the rank (lower is better)."""
 
-    Returns None when the query has no searchable words.
+    table: object
+    product_id: object
+    condition: object
+    rank: object
+
+
+def matching(session: Session, query: str) -> Match | None:
+    """Return the index table and condition for products matching every word, or None if the query
+    has no searchable words.
+
+    Callers put the index table first in the FROM clause and join products to it, so the database
+    walks the (few) matches rather than probing the index once per product.
     """
     words = terms(query)
     words = ([w for w in words if w not in STOP_WORDS] or words)[:MAX_QUERY_TERMS]
@@ -126,17 +141,16 @@ def matching(session: Session, query: str) -> Select | None:
     if _is_postgres(session):
         # Each word is stemmed by PostgreSQL and matched as a prefix, so "benk" also finds "benkene".
         tsquery = func.to_tsquery(POSTGRES_CONFIG, " & ".join(f"{w}:*" for w in words))
-        return select(
-            product_search.c.product_id.label("product_id"),
-            (-func.ts_rank_cd(product_search.c.document, tsquery)).label("rank"),
-        ).where(product_search.c.document.op("@@")(tsquery))
+        return Match(
+            table=product_search, product_id=product_search.c.product_id,
+            condition=product_search.c.document.op("@@")(tsquery),
+            rank=-func.ts_rank(product_search.c.document, tsquery),
+        )
     stems = _stemmer.stemWords(words)
     fts_query = " AND ".join(f'"{s}"*' for s in stems)
-    return (
-        select(
-            literal_column("product_search.rowid").label("product_id"),
-            literal_column(f"bm25(product_search, {SQLITE_WEIGHTS})").label("rank"),
-        )
-        .select_from(text("product_search"))
-        .where(text("product_search MATCH :fts_query").bindparams(fts_query=fts_query))
+    fts = table("product_search", column("rowid"))
+    return Match(
+        table=fts, product_id=fts.c.rowid,
+        condition=literal_column("product_search").op("MATCH")(bindparam("fts_query", fts_query)),
+        rank=literal_column(f"bm25(product_search, {SQLITE_WEIGHTS})"),
     )

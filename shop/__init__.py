@@ -19,6 +19,7 @@ def create_app(test_config=None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_page_cache(app)
     register_cli(app)
     return app
 
@@ -39,12 +40,13 @@ def init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from shop import i18n
-    from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from shop.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -93,6 +95,13 @@ def register_template_helpers(app: Flask) -> None:
 def register_security_headers(app: Flask) -> None:
     """Send the same protective headers with every response."""
     from shop.security import register
+
+    register(app)
+
+
+def register_page_cache(app: Flask) -> None:
+    """Keep whole storefront pages for anonymous visitors for a few seconds."""
+    from shop.pagecache import register
 
     register(app)
 

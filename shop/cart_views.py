@@ -1,13 +1,14 @@
 """Cart pages: add, change and remove lines; guests keep the cart in the session, customers in the database."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from shop import cart
 from shop.checkout_forms import QuantityForm
-from shop.extensions import db
+from shop.extensions import csrf, db
+from shop.security import same_origin
 from shop.urls import safe_next
 
 bp = Blueprint("cart", __name__)
@@ -55,8 +56,11 @@ def show():
 
 
 @bp.post("/handlekurv/legg-til")
+@csrf.exempt  # the product page is cached for all anonymous visitors, so it carries no token
 def add():
-    form = QuantityForm()
+    if not same_origin(request):
+        abort(403)
+    form = QuantityForm(meta={"csrf": False})
     if not form.validate() or form.quantity.data < 1:
         flash(_("Choose a quantity from 1 to 99."), "error")
         return redirect(safe_next(request.form.get("next")) or url_for("cart.show"), 303)

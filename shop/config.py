@@ -29,6 +29,10 @@ DEFAULTS = {
     "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
     "REGISTER_RATE_LIMIT": "10 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Storefront pages for visitors without a session are cached this long (0 turns it off).
+    "PAGE_CACHE_SECONDS": 30,
+    "CACHE_TYPE": "SimpleCache",
+    "CACHE_DEFAULT_TIMEOUT": 30,
     # Card orders hold their stock this long while the customer pays.
     "PAYMENT_WINDOW_MINUTES": 15,
     "SHIPPING_ORE": 14900,
@@ -55,6 +59,8 @@ ENVIRONMENT = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_FROM": ("MAIL_FROM", str),
     "RATELIMIT_STORAGE_URI": ("REDIS_URL", str),
+    "CACHE_REDIS_URL": ("REDIS_URL", str),
+    "PAGE_CACHE_SECONDS": ("PAGE_CACHE_SECONDS", int),
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_PUBLISHABLE_KEY": ("STRIPE_PUBLISHABLE_KEY", str),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
@@ -81,6 +87,8 @@ def load_config(app, test_config=None) -> None:
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("CACHE_REDIS_URL") and app.config["CACHE_TYPE"] == "SimpleCache":
+        app.config["CACHE_TYPE"] = "RedisCache"  # shared by every web node
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith(f"sqlite:///{instance}"):
         instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):

@@ -15,6 +15,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def same_origin(request) -> bool:
+    """True unless the browser says the request came from another site (Origin, else Referer).
+
+    Used where a page must be cacheable and so cannot carry a per-visitor CSRF token. The session
+    cookie is SameSite=Lax as well, so a cross-site POST never carries the visitor's session.
+    """
+    from urllib.parse import urlsplit
+
+    ours = urlsplit(request.host_url)
+    for header in ("Origin", "Referer"):
+        value = request.headers.get(header)
+        if value:
+            theirs = urlsplit(value)
+            return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
+    return True
+
+
 def with_stripe(policy: str, *, js_url: str, api_base: str | None) -> str:
     """Widen the policy for the card page: Stripe.js, its API and its frames."""
     from urllib.parse import urlsplit

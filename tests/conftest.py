@@ -28,6 +28,8 @@ def _config(database_url: str, tmp_path) -> dict:
         "MEDIA_ROOT": str(tmp_path / "media"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "verkstedbutikken.test",
+        # Tests change data between requests; the page cache has tests of its own.
+        "PAGE_CACHE_SECONDS": 0,
     }
 
 

@@ -1,0 +1,81 @@
+"""The page cache: anonymous visitors share cached storefront pages; anyone with a session never does."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import make_product
+
+
+@pytest.fixture
+def cached(app):
+    from shop.extensions import cache
+
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    cache.clear()
+    yield app
+    cache.clear()
+
+
+def test_anonymous_visitors_get_the_cached_page(cached, client, session):
+    product = make_product(session, title="Benk i eik")
+    session.commit()
+
+    first = client.get(f"/produkt/{product.slug}")
+    product.title = "Endret tittel"
+    session.commit()
+    second = client.get(f"/produkt/{product.slug}")
+
+    assert first.headers["X-Cache"] == "miss" and second.headers["X-Cache"] == "hit"
+    assert "Benk i eik" in second.get_data(as_text=True)
+    assert "Content-Security-Policy" in second.headers
+    assert "Set-Cookie" not in first.headers
+
+
+def test_visitors_with_a_session_always_get_a_fresh_page(cached, client, session):
+    product = make_product(session, title="Benk i eik", stock=5)
+    session.commit()
+    client.get(f"/produkt/{product.slug}")
+    client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": 1})
+    product.title = "Endret tittel"
+    session.commit()
+
+    response = client.get(f"/produkt/{product.slug}")
+
+    assert "X-Cache" not in response.headers
+    assert "Endret tittel" in response.get_data(as_text=True)
+
+
+def test_the_cache_keeps_languages_and_query_strings_apart(cached, client, session):
+    make_product(session, title="Benk i eik")
+    session.commit()
+
+    norwegian = client.get("/produkter?sort=name").get_data(as_text=True)
+    client.set_cookie("lang", "en", domain="verkstedbutikken.test")
+    english = client.get("/produkter?sort=name")
+    other_query = client.get("/produkter?sort=price_asc")
+
+    assert "Alle produkter" in norwegian
+    assert english.headers["X-Cache"] == "miss" and "All products" in english.get_data(as_text=True)
+    assert other_query.headers["X-Cache"] == "miss"
+
+
+def test_error_pages_and_bad_requests_are_not_cached(cached, client):
+    client.get("/produkt/finnes-ikke")
+    assert "X-Cache" not in client.get("/produkt/finnes-ikke").headers
+    client.get("/produkter?page=0")
+    assert "X-Cache" not in client.get("/produkter?page=0").headers
+
+
+def test_add_to_cart_from_a_cached_page_works_without_a_token_but_not_from_another_site(app, cached, client, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    app.config["WTF_CSRF_ENABLED"] = True
+
+    same_site = client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": 1},
+                            headers={"Origin": "http://verkstedbutikken.test"})
+    cross_site = client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": 1},
+                             headers={"Origin": "https://evil.example"})
+
+    assert same_site.status_code == 303
+    assert cross_site.status_code == 403
+    assert client.post("/handlekurv/endre", data={"product_id": product.id, "quantity": 5}).status_code == 400  # still needs a token

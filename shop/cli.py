@@ -155,6 +155,7 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
         atexit.register(stripe_process.terminate)
         click.echo(f"Offline payments: localstripe at {base} (no real money moves). Card: 4242424242424242.")
     app.config["DEV_MAILBOX"] = True
+    app.config["SESSION_COOKIE_SECURE"] = False  # the demo is served over plain HTTP on this machine
 
     def expire_loop() -> None:  # the demo's stand-in for a cron job running `flask orders expire`
         while True:

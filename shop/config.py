@@ -12,6 +12,8 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Production is HTTPS only; the local demo server (flask run-demo) turns this off for plain HTTP.
+    "SESSION_COOKIE_SECURE": True,
     "WTF_CSRF_TIME_LIMIT": None,
     "SITE_NAME": "Verkstedbutikken",
     # The unit that runs the national shop; coordinators belong to it.

@@ -30,6 +30,7 @@ def _config(database_url: str, tmp_path) -> dict:
         "SERVER_NAME": "verkstedbutikken.test",
         # Tests change data between requests; the page cache has tests of its own.
         "PAGE_CACHE_SECONDS": 0,
+        "SESSION_COOKIE_SECURE": False,  # the test client speaks plain HTTP
     }
 
 

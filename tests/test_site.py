@@ -230,3 +230,14 @@ def test_untrusted_host_names_are_refused(tmp_path):
 
     assert app.test_client().get("/robots.txt", headers={"Host": "evil.example"}).status_code == 400
     assert app.test_client().get("/robots.txt", headers={"Host": "verkstedbutikken.no"}).status_code == 200
+
+
+def test_the_session_cookie_is_httponly_samesite_and_secure_by_default(tmp_path, monkeypatch):
+    from shop import create_app
+
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -147,7 +147,8 @@ def _allocate(session: Session, products: list[Product], items: dict[int, int], 
     if goods_ids:
         expired = (
             select(Reservation.stock_record_id, func.sum(Reservation.quantity).label("quantity"))
-            .where(Reservation.state == "held", Reservation.expires_at < now)
+            .join(StockRecord, StockRecord.id == Reservation.stock_record_id)
+            .where(StockRecord.product_id.in_(goods_ids), Reservation.state == "held", Reservation.expires_at < now)
             .group_by(Reservation.stock_record_id)
             .subquery()
         )

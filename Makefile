@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app shop
 HOST ?= 127.0.0.1
 PORT ?= 5000
+STRIPE_PORT ?= 8420
 
 .PHONY: run test assets translations install install-test db demo serve extract-messages clean
 
@@ -52,7 +53,7 @@ demo: install
 	$(FLASK) seed-demo --once
 
 serve:
-	$(FLASK) run-demo --host $(HOST) --port $(PORT)
+	$(FLASK) run-demo --host $(HOST) --port $(PORT) --stripe-port $(STRIPE_PORT)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

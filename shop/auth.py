@@ -25,6 +25,8 @@ from shop.passwords import (
 from shop.urls import safe_next
 
 bp = Blueprint("auth", __name__)
+# Where each role starts its work after logging in.
+START_PAGE = {"staff": "workshop.orders", "coordinator": "coordinator.order_list", "admin": "coordinator.order_list"}
 
 
 def _login_limit() -> str:
@@ -68,7 +70,7 @@ def login():
             start_session(user)
             db.session.commit()
             flash(_("You are logged in."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("catalogue.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for(START_PAGE.get(user.role, "catalogue.home")))
         form.password.errors.append(_("Wrong e-mail address or password."))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 

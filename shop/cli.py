@@ -1,6 +1,8 @@
 """The project's flask commands: demo and benchmark data, search index, stock ledger check, users."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -142,17 +144,23 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
         click.echo("STRIPE_SECRET_KEY is set: talking to Stripe itself, not the offline stand-in.")
     else:
         base = f"http://127.0.0.1:{stripe_port}"
-        stripe_process = devstripe.start(stripe_port)
+        try:
+            stripe_process = devstripe.start(stripe_port)
+        except RuntimeError as error:
+            raise click.ClickException(f"Could not start the offline payment service: {error}") from error
         secret = "whsec_" + secrets.token_hex(16)
-        devstripe.register_webhook(base, f"http://127.0.0.1:{port}/stripe/webhook", secret)
+        devstripe.register_webhook(base, f"http://127.0.0.1:{port}/stripe/webhook", secret, name=f"shop-{port}")
         app.config.update(
             STRIPE_SECRET_KEY=devstripe.DEMO_SECRET_KEY, STRIPE_PUBLISHABLE_KEY=devstripe.DEMO_PUBLISHABLE_KEY,
             STRIPE_WEBHOOK_SECRET=secret, STRIPE_API_BASE=base, STRIPE_JS_URL=f"{base}/js.stripe.com/v3/",
             STRIPE_DEMO=True,
         )
         import atexit
+        import signal
 
         atexit.register(stripe_process.terminate)
+        # `kill` (SIGTERM) does not run atexit handlers: stop localstripe with the server either way.
+        signal.signal(signal.SIGTERM, lambda *_: (stripe_process.terminate(), sys.exit(0)))
         click.echo(f"Offline payments: localstripe at {base} (no real money moves). Card: 4242424242424242.")
     app.config["DEV_MAILBOX"] = True
     app.config["SESSION_COOKIE_SECURE"] = False  # the demo is served over plain HTTP on this machine

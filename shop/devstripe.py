@@ -36,8 +36,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def start(port: int, *, timeout: float = 20.0) -> subprocess.Popen:
-    """Start localstripe in a child process and wait until it answers."""
+    """Start localstripe in a child process and wait until it answers.
+
+    Raises:
+        RuntimeError: the port is taken (another demo's localstripe, say) or it did not start.
+    """
+    if not port_is_free(port):
+        raise RuntimeError(f"port {port} is taken; choose another with STRIPE_PORT=… (make run STRIPE_PORT=8421)")
     process = subprocess.Popen(
         [sys.executable, "-m", "shop.devstripe", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -27,7 +27,8 @@ def _key() -> str | None:
         return None
     if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
         return None
-    return f"{KEY_PREFIX}{get_locale()}:{request.full_path}"
+    # The host is part of the key: pages carry absolute links (canonical, OpenGraph) built from it.
+    return f"{KEY_PREFIX}{request.host}:{get_locale()}:{request.full_path}"
 
 
 def register(app: Flask) -> None:

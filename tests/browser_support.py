@@ -59,7 +59,7 @@ def build_catalogue(session, *, media_root: str, make_unit, make_category, make_
 
     ila = make_unit(session, name="Ila fengsel", region="ost", trades=["snekker", "tekstil"],
                     description="Snekkerverksted og tekstilverksted i Bærum.\n\nVerkstedet lærer opp til fagbrev.",
-                    contact_email="verksted@ila.example.no")
+                    contact_email="verksted.ila-forvaring@kriminalomsorg.example")
     bergen = make_unit(session, name="Bergen fengsel", region="vest", trades=["trykk", "snekker"])
     tromso = make_unit(session, name="Tromsø fengsel", region="nord", trades=["metall"])
     furniture = make_category(session, name="Møbler", description="Møbler laget for å vare.")

@@ -248,7 +248,8 @@ def test_home_category_and_product_pages_fit_a_360px_phone_without_sideways_scro
     page, watcher = open_page(PHONE)
     failures = []
     for name, path in [("home", "/"), ("category", f"/kategori/{catalogue.furniture}"),
-                       ("product", f"/produkt/{catalogue.bench}")]:
+                       ("product", f"/produkt/{catalogue.bench}"), ("units", "/enheter"),
+                       ("unit", f"/enhet/{catalogue.unit}")]:
         page.goto(path)
         page.screenshot(path=tmp_path / f"phone-{name}.png", full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")

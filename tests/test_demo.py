@@ -7,7 +7,7 @@ from PIL import Image
 from sqlalchemy import func, select, text
 
 from catalogue.models import REGIONS, Category, Product, ProductImage, Unit
-from catalogue.search import matching
+from catalogue.browse import Filters, browse
 from inventory.models import StockMovement, StockRecord
 from inventory.services import ledger_mismatches
 from shop import demo
@@ -65,9 +65,9 @@ def test_seed_demo_loads_a_complete_consistent_catalogue_only_once(app, session)
 
     bench = session.scalar(select(Product).where(Product.title == "Benk i eik"))
     assert bench is not None and bench.kind == "goods"
-    hits = session.execute(matching(session, "benker")).all()
-    assert bench.id in {hit.product_id for hit in hits}
-    assert session.execute(matching(session, "skjærebrett")).first() is not None
+    hits = browse(session, Filters(query="benker", sort="relevance"), per_page=100).items
+    assert bench.id in {card.id for card in hits}
+    assert browse(session, Filters(query="skjærebrett"), per_page=5).total > 0
 
     images = session.scalars(select(ProductImage)).all()
     assert {i.product_id for i in images} == {p.id for p in products}

@@ -79,3 +79,14 @@ def test_add_to_cart_from_a_cached_page_works_without_a_token_but_not_from_anoth
     assert same_site.status_code == 303
     assert cross_site.status_code == 403
     assert client.post("/handlekurv/endre", data={"product_id": product.id, "quantity": 5}).status_code == 400  # still needs a token
+
+
+def test_a_forged_host_header_cannot_poison_the_cache_for_others(cached, client, session):
+    make_product(session, title="Benk i eik")
+    session.commit()
+
+    client.get("/enheter", headers={"Host": "evil.example"})
+    page = client.get("/enheter")
+
+    assert page.headers["X-Cache"] == "miss"
+    assert "evil.example" not in page.get_data(as_text=True)

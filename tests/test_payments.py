@@ -243,3 +243,10 @@ def test_an_unreachable_payment_service_gives_a_clear_503_and_keeps_the_order(ap
 
     assert response.status_code == 503
     assert session.scalar(select(Order.status)) == "pending_payment"
+
+
+def test_the_offline_payment_service_refuses_a_port_that_is_taken(localstripe_url):
+    port = int(localstripe_url.rsplit(":", 1)[1])
+
+    with pytest.raises(RuntimeError, match="taken"):
+        devstripe.start(port)

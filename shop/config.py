@@ -45,7 +45,7 @@ DEFAULTS = {
     "STRIPE_DEMO": False,
 }
 
-# Settings read from the environment when set, with the type they are parsed into.
+# Settings read from the environment when set: variable -> (config key or keys, parser).
 ENVIRONMENT = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SECRET_KEY": ("SECRET_KEY", str),
@@ -60,8 +60,8 @@ ENVIRONMENT = {
     "MAIL_USERNAME": ("MAIL_USERNAME", str),
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_FROM": ("MAIL_FROM", str),
-    "RATELIMIT_STORAGE_URI": ("REDIS_URL", str),
-    "CACHE_REDIS_URL": ("REDIS_URL", str),
+    # One Redis for everything shared between web nodes: the login rate limits and the page cache.
+    "REDIS_URL": (("RATELIMIT_STORAGE_URI", "CACHE_REDIS_URL"), str),
     "PAGE_CACHE_SECONDS": ("PAGE_CACHE_SECONDS", int),
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_PUBLISHABLE_KEY": ("STRIPE_PUBLISHABLE_KEY", str),
@@ -83,9 +83,10 @@ def load_config(app, test_config=None) -> None:
     app.config.update(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'verkstedbutikken.sqlite'}"
     app.config["MEDIA_ROOT"] = str(instance / "media")
-    for env_name, (key, parse) in ENVIRONMENT.items():
+    for env_name, (keys, parse) in ENVIRONMENT.items():
         if os.environ.get(env_name):
-            app.config[key] = parse(os.environ[env_name])
+            for key in (keys,) if isinstance(keys, str) else keys:
+                app.config[key] = parse(os.environ[env_name])
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])

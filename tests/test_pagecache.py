@@ -90,3 +90,57 @@ def test_a_forged_host_header_cannot_poison_the_cache_for_others(cached, client,
 
     assert page.headers["X-Cache"] == "miss"
     assert "evil.example" not in page.get_data(as_text=True)
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_client():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_TEST_URL}")
+    yield client
+    client.close()
+
+
+def test_redis_url_makes_every_web_node_share_the_page_cache_and_the_login_limits(app, session, monkeypatch,
+                                                                                redis_client):
+    from uuid import uuid4
+
+    from shop import create_app
+
+    prefix = f"test-{uuid4().hex}-"
+    make_product(session, title="Benk i eik")
+    session.commit()
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    config = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MEDIA_ROOT",
+                                               "SERVER_NAME", "SESSION_COOKIE_SECURE",
+                                               "WTF_CSRF_ENABLED")}
+    config.update(PAGE_CACHE_SECONDS=60, CACHE_KEY_PREFIX=prefix, RATELIMIT_KEY_PREFIX=prefix,
+                  LOGIN_RATE_LIMIT="2 per 5 minutes")
+    node_a, node_b = create_app(config), create_app(config)
+    try:
+        assert node_a.config["CACHE_TYPE"] == "RedisCache"
+        assert node_a.config["RATELIMIT_STORAGE_URI"] == REDIS_TEST_URL
+
+        assert node_a.test_client().get("/").headers["X-Cache"] == "miss"
+        assert redis_client.keys(prefix + "*"), "the page went into Redis"
+        assert node_b.test_client().get("/").headers["X-Cache"] == "hit"
+
+        # Two failed logins on one node use up the allowance on the other as well.
+        login = {"email": "ukjent@example.no", "password": "feil-passord"}
+        for node in (node_a, node_b):
+            assert node.test_client().post("/logg-inn", data=login).status_code == 400  # wrong password
+        assert node_a.test_client().post("/logg-inn", data=login).status_code == 429
+    finally:
+        for key in redis_client.scan_iter(prefix + "*"):
+            redis_client.delete(key)
+        for node in (node_a, node_b):
+            with node.app_context():
+                from shop.extensions import db
+
+                db.engine.dispose()

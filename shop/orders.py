@@ -236,23 +236,24 @@ def _create_order(session, plans: list[_Plan], details: Details, *, now, payment
         subtotal_ore=sums.subtotal_ore, shipping_ore=sums.shipping_ore, vat_ore=sums.vat_ore, total_ore=sums.total_ore,
         created_at=now, expires_at=None if invoice else now + payment_window,
     )
+    # Fulfilments and lines go in with the order in one flush; the collections are set here, so
+    # reading order.lines afterwards needs no query.
+    fulfilments = {unit_id: Fulfilment(unit_id=unit_id) for unit_id in sorted({plan.unit_id for plan in plans})}
+    order.fulfilments = list(fulfilments.values())
+    order.lines = [
+        OrderLine(
+            fulfilment=fulfilments[plan.unit_id], product_id=plan.product.id, unit_id=plan.unit_id,
+            stock_record_id=plan.stock_record_id, title=plan.product.title, sku=plan.product.sku,
+            unit_price_ore=plan.product.price_ore, vat_rate_bp=plan.product.vat_rate_bp, quantity=plan.quantity,
+            made_to_order=plan.made_to_order,
+            promised_date=(now + timedelta(days=plan.product.lead_time_days or 0)).date()
+            if plan.made_to_order else None,
+        )
+        for plan in plans
+    ]
     session.add(order)
     session.flush()
-    order.number = f"VB-{order.id:06d}"
-    fulfilments: dict[int, Fulfilment] = {}
-    for unit_id in sorted({plan.unit_id for plan in plans}):
-        fulfilments[unit_id] = Fulfilment(order=order, unit_id=unit_id)
-        session.add(fulfilments[unit_id])
-    for plan in plans:
-        product = plan.product
-        session.add(OrderLine(
-            order=order, fulfilment=fulfilments[plan.unit_id], product_id=product.id, unit_id=plan.unit_id,
-            stock_record_id=plan.stock_record_id, title=product.title, sku=product.sku,
-            unit_price_ore=product.price_ore, vat_rate_bp=product.vat_rate_bp, quantity=plan.quantity,
-            made_to_order=plan.made_to_order,
-            promised_date=(now + timedelta(days=product.lead_time_days or 0)).date() if plan.made_to_order else None,
-        ))
-    session.flush()
+    order.number = f"VB-{order.id:06d}"  # written with the next flush
     return order
 
 

@@ -43,7 +43,7 @@ translations: | $(BIN)/python
 	$(BIN)/pybabel compile -f -d shop/translations
 
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o shop/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --no-location -k _l -k lazy_gettext -o shop/translations/messages.pot .
 	$(BIN)/pybabel update -i shop/translations/messages.pot -d shop/translations --no-fuzzy-matching
 
 db: install

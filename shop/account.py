@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shop.auth import start_session
 from shop.extensions import db, limiter
 from shop.forms import ChangePasswordForm
 from shop.models import Order
@@ -16,7 +17,7 @@ bp = Blueprint("account", __name__, url_prefix="/konto")
 
 # What each order status means to the customer.
 def _current_user_key() -> str:
-    return f"user:{current_user.get_id()}"
+    return f"user:{current_user.id}"
 
 
 @bp.get("")
@@ -25,7 +26,7 @@ def orders():
     """Show the user's details and their own orders."""
     return render_template(
         "account/orders.html",
-        orders=orders_of(db.session, int(current_user.get_id())),
+        orders=orders_of(db.session, current_user.id),
     )
 
 
@@ -43,7 +44,10 @@ def change_password():
             form.current_password.errors.append(_("This is not your current password."))
         else:
             db.session.commit()
-            flash(_("Your new password is saved."), "success")
+            # Other devices are logged out by the new password; this one gets a fresh session.
+            start_session(current_user._get_current_object())
+            flash(_("Your new password is saved. Other devices where you were logged in are logged out."),
+                  "success")
             return redirect(url_for("account.orders"))
     return render_template("account/change_password.html", form=form), 400 if form.errors else 200
 

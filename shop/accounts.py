@@ -1,6 +1,7 @@
 """Accounts and roles: creating users, checking passwords and guarding views by role."""
 from __future__ import annotations
 
+import hmac
 from functools import wraps
 
 from flask import abort
@@ -55,10 +56,14 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The user a session names, if that session is still valid (see User.session_id)."""
+    user_id, _, _digest = session_id.partition(".")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not hmac.compare_digest(user.session_id, session_id):
+        return None  # unknown, or the password changed since this session was made
     # A deactivated account loses its sessions at once, not only at the next login.
-    return user if user is not None and user.active else None
+    return user if user.active else None
 
 
 def role_required(*roles: str):

@@ -1,6 +1,7 @@
 """Shop models: accounts and roles, orders and their lines, fulfilments, payments, outbox and audit."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -44,6 +45,19 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot log in
         return self.active
+
+    @property
+    def session_id(self) -> str:
+        """What the session cookie names the user by: the id and a digest of the password hash.
+
+        A new password gives a new hash (with a new random salt), so every session made before the
+        change stops working: a password reset logs a thief out everywhere. The session cookie is
+        signed but readable, so it carries a digest, not a piece of the hash.
+        """
+        return f"{self.id}.{hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]}"
+
+    def get_id(self) -> str:  # Flask-Login
+        return self.session_id
 
 
 ORDER_STATUSES = ("pending_payment", "paid", "awaiting_invoice", "invoiced", "expired", "cancelled", "refunded", "completed")

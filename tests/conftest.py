@@ -117,7 +117,7 @@ def login_as(app, client):
         )
         db.session.commit()
         with client.session_transaction() as cookie:
-            cookie["_user_id"] = str(user.id)
+            cookie["_user_id"] = user.session_id
             cookie["_fresh"] = True
         return user
 

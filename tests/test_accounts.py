@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash
 from shop.accounts import create_user
 from shop.models import CartItem, Order, OutboxMessage, User
 from shop.passwords import make_reset_token
-from tests.conftest import NOW, make_product
+from tests.conftest import NOW, FreshContextClient, make_product
 
 HOST = "verkstedbutikken.test"
 PASSWORD = "riktig-hest-batteri"
@@ -73,7 +73,7 @@ def test_registering_creates_a_logged_in_customer_with_lowercased_email_and_hash
     assert (user.name, user.role, user.active) == ("Kari Kunde", "customer", True)
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
     assert check_password_hash(user.password_hash, PASSWORD)
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_user_id(client) == user.session_id
 
 
 @pytest.mark.parametrize(
@@ -280,7 +280,7 @@ def test_reset_link_sets_the_new_password_and_logs_in(client, session):
     assert response.status_code == 302 and response.headers["Location"] == "/konto"
     session.expire_all()
     assert check_password_hash(session.get(User, user.id).password_hash, "et-helt-nytt-passord")
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_user_id(client) == user.session_id
 
 
 def test_reset_link_refuses_a_mismatched_new_password_and_keeps_the_link_valid(client, session):
@@ -430,6 +430,49 @@ def test_change_password_with_the_right_current_password_saves_the_new_one(clien
     assert response.status_code == 302 and response.headers["Location"] == "/konto"
     session.expire_all()
     assert check_password_hash(session.get(User, user.id).password_hash, "et-helt-nytt-passord")
+
+
+def logged_in_client(app, email="kunde@example.no", password=PASSWORD):
+    """A test client of its own (another device) that has logged in through the login form."""
+    device = FreshContextClient(app, app.response_class, use_cookies=True)
+    assert device.post("/logg-inn", data={"email": email, "password": password}).status_code == 302
+    assert device.get("/konto").status_code == 200
+    return device
+
+
+def test_changing_the_password_logs_out_other_devices_but_not_this_one(app, session):
+    make_user(session)
+    laptop, phone = logged_in_client(app), logged_in_client(app)
+
+    response = laptop.post("/konto/passord", data={
+        "current_password": PASSWORD, "password": "et-helt-nytt-passord", "confirm": "et-helt-nytt-passord",
+    })
+
+    assert response.status_code == 302
+    assert laptop.get("/konto").status_code == 200
+    assert phone.get("/konto").status_code == 302  # sent to the login page
+    assert logged_in_client(app, password="et-helt-nytt-passord").get("/konto").status_code == 200
+
+
+def test_a_password_reset_logs_out_every_session_made_with_the_old_password(app, client, session):
+    make_user(session)
+    thief = logged_in_client(app)
+    client.post("/glemt-passord", data={"email": "kunde@example.no"})
+    path = reset_path_from(session.scalars(select(OutboxMessage)).one())
+
+    client.post(path, data={"password": "et-helt-nytt-passord", "confirm": "et-helt-nytt-passord"})
+
+    assert client.get("/konto").status_code == 200
+    assert thief.get("/konto").status_code == 302
+
+
+def test_a_session_naming_a_user_without_the_password_digest_is_not_logged_in(app, client, session):
+    user = make_user(session)
+    for forged in (str(user.id), f"{user.id}.0000000000000000", f"{user.id}.", "x.y"):
+        with client.session_transaction() as cookie:
+            cookie["_user_id"] = forged
+            cookie["_fresh"] = True
+        assert client.get("/konto").status_code == 302, forged
 
 
 def test_change_password_attempts_are_rate_limited_per_user(app, client, login_as):

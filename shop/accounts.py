@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import hmac
-from functools import wraps
+import secrets
+from functools import cache, wraps
 
 from flask import abort
 from flask_login import current_user
@@ -50,9 +51,20 @@ def create_user(
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """Return the active user with this e-mail and password, or None."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    if user is None:
+        # Hash anyway, so the answer takes as long as for a real account: the time it takes must
+        # not tell which e-mail addresses have an account.
+        check_password_hash(_unknown_user_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+@cache
+def _unknown_user_hash() -> str:
+    """A hash made the way real passwords are hashed, compared against when the e-mail is unknown."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 @login_manager.user_loader

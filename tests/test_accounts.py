@@ -525,3 +525,21 @@ def test_form_pages_label_every_input_and_say_what_to_autocomplete(client, login
     assert 'name="robots" content="noindex"' in response.get_data(as_text=True)
     assert {i["name"]: i.get("autocomplete") for i in form_inputs} == autocomplete
     assert all(i["id"] in parser.label_targets for i in form_inputs)
+
+
+def test_logging_in_with_an_unknown_address_costs_a_password_hash_check_too(session, monkeypatch):
+    """The time a failed login takes must not tell whether the address has an account."""
+    import shop.accounts
+    from shop.accounts import authenticate
+
+    make_user(session)
+    checked = []
+    real_check = shop.accounts.check_password_hash
+    monkeypatch.setattr(shop.accounts, "check_password_hash",
+                        lambda stored, password: checked.append(stored.split("$")[0]) or real_check(stored, password))
+
+    assert authenticate(session, "ukjent@example.no", PASSWORD) is None
+    assert authenticate(session, "kunde@example.no", "feil-passord") is None
+    assert authenticate(session, "kunde@example.no", PASSWORD) is not None
+    method = session.scalar(select(User.password_hash)).split("$")[0]
+    assert checked == [method, method, method]  # the same kind of hash, every time

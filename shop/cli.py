@@ -98,13 +98,17 @@ orders_cli = click.Group("orders", help="Order housekeeping.")
 @orders_cli.command("expire")
 @with_appcontext
 def expire_orders_command() -> None:
-    """Expire unpaid card orders past the payment window and release held stock (idempotent; cron-safe)."""
+    """Expire unpaid card orders past the payment window and release held stock (idempotent; cron-safe).
+
+    First asks Stripe about each of them, so a payment whose webhook was lost is recorded, not expired.
+    """
     from datetime import UTC, datetime
 
-    from shop.orders import expire_unpaid
+    from shop.webhooks import expire_due_orders
 
-    expired = expire_unpaid(db.session, now=datetime.now(UTC))
-    db.session.commit()
+    paid, expired = expire_due_orders(db.session, now=datetime.now(UTC))
+    if paid:
+        click.echo(f"Recorded {paid} card payments whose webhook had not arrived.")
     click.echo(f"Expired {expired} unpaid orders.")
 
 
@@ -137,7 +141,7 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
     from werkzeug.serving import run_simple
 
     from shop import devstripe
-    from shop.orders import expire_unpaid
+    from shop.webhooks import expire_due_orders
 
     app = current_app._get_current_object()
     if app.config.get("STRIPE_SECRET_KEY"):
@@ -169,8 +173,7 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
         while True:
             threading.Event().wait(60)
             with app.app_context():
-                expire_unpaid(db.session, now=datetime.now(UTC))
-                db.session.commit()
+                expire_due_orders(db.session, now=datetime.now(UTC))
 
     threading.Thread(target=expire_loop, daemon=True).start()
     click.echo(f"Serving Verkstedbutikken at http://{host}:{port}  (e-mails: http://{host}:{port}/dev/epost)")

@@ -30,6 +30,7 @@ class Intent:
     client_secret: str
     status: str
     amount_ore: int
+    currency: str = "nok"
 
 
 def client() -> stripe.StripeClient:
@@ -46,7 +47,8 @@ def client() -> stripe.StripeClient:
 
 
 def _intent(pi) -> Intent:
-    return Intent(id=pi.id, client_secret=pi.client_secret, status=pi.status, amount_ore=pi.amount)
+    return Intent(id=pi.id, client_secret=pi.client_secret, status=pi.status, amount_ore=pi.amount,
+                  currency=pi.currency)
 
 
 def create_intent(*, amount_ore: int, order_id: int, order_number: str, idempotency_key: str) -> Intent:
@@ -71,6 +73,11 @@ def create_intent(*, amount_ore: int, order_id: int, order_number: str, idempote
 
 
 def retrieve_intent(intent_id: str) -> Intent:
+    """Ask Stripe for a PaymentIntent as it is now.
+
+    Raises:
+        PaymentError: Stripe refused or could not be reached.
+    """
     try:
         return _intent(client().v1.payment_intents.retrieve(intent_id))
     except stripe.StripeError as error:

@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from shop import orders, payments
 from shop.extensions import csrf, db
-from shop.models import ProcessedEvent
+from shop.models import Order, ProcessedEvent
 
 bp = Blueprint("webhooks", __name__)
 
@@ -55,3 +57,50 @@ def _succeeded(intent: dict, now: datetime) -> None:
 
 def _failed(intent: dict, now: datetime) -> None:
     orders.record_payment_failed(db.session, intent_id=intent["id"], now=now)
+
+
+def reconcile_unpaid(session: Session, *, now: datetime) -> int:
+    """Ask Stripe about unpaid card orders whose payment window has passed; return how many were paid.
+
+    A payment whose webhook was lost (or has not arrived yet) is recorded now, exactly as the webhook
+    would record it, so that expiry never cancels an order the customer has paid. The webhook that
+    comes later changes nothing (record_payment_succeeded is idempotent). Each order is committed
+    on its own; two machines doing this at once take turns on the order's row lock.
+
+    Raises:
+        payments.PaymentError: Stripe could not be reached (orders paid so far stay recorded).
+    """
+    due = session.execute(
+        select(Order.id, Order.payment_intent_id)
+        .where(Order.status == "pending_payment", Order.expires_at < now, Order.payment_intent_id.is_not(None))
+        .order_by(Order.id)
+    ).all()
+    paid = 0
+    for _order_id, intent_id in due:
+        intent = payments.retrieve_intent(intent_id)
+        if intent.status != "succeeded":
+            continue
+        orders.record_payment_succeeded(session, intent_id=intent.id, amount_ore=intent.amount_ore,
+                                        currency=intent.currency, now=now)
+        session.commit()
+        current_app.logger.warning("Recorded payment %s for order %s without its webhook", intent_id, _order_id)
+        paid += 1
+    return paid
+
+
+def expire_due_orders(session: Session, *, now: datetime) -> tuple[int, int]:
+    """The `flask orders expire` job: record lost payments, then expire what is still unpaid.
+
+    Returns (orders found paid at Stripe, orders expired). When Stripe cannot be reached the unpaid
+    orders expire anyway; a payment that arrives later still counts (see record_payment_succeeded).
+    """
+    paid = 0
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        try:
+            paid = reconcile_unpaid(session, now=now)
+        except payments.PaymentError as error:
+            session.rollback()
+            current_app.logger.warning("Could not ask Stripe about unpaid orders before expiring them: %s", error)
+    expired = orders.expire_unpaid(session, now=now)
+    session.commit()
+    return paid, expired

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from browser_support import live_server
 from conftest import WEBHOOK_SECRET, checkout_details, make_product
-from inventory.models import StockMovement, StockRecord
+from inventory.models import Reservation, StockMovement, StockRecord
 from inventory.services import ledger_mismatches
 from shop import devstripe, orders, payments
 from shop.extensions import db
@@ -184,6 +184,72 @@ def test_a_payment_after_expiry_is_taken_if_stock_remains(stripe_app, client, se
     db.session.expire_all()
     assert session.get(Order, order.id).status == "paid"
     assert session.scalar(select(StockRecord.on_hand)) == 0
+
+
+def _past_its_window(session, order: Order) -> None:
+    """Move the order's payment window, and its holds, into the past."""
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    session.get(Order, order.id).expires_at = past
+    for reservation in session.scalars(select(Reservation)):
+        reservation.expires_at = past
+    session.commit()
+
+
+def test_the_expiry_job_records_a_payment_whose_webhook_was_lost_instead_of_expiring_it(stripe_app, client, session):
+    product = make_product(session, stock=2)
+    session.commit()
+    order, _page = order_by_card(client, product)
+    # No webhook is registered with localstripe: the payment succeeds there, and we never hear of it.
+    answer = client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
+    assert answer.json["status"] == "succeeded"
+    _past_its_window(session, order)
+
+    result = stripe_app.test_cli_runner().invoke(args=["orders", "expire"])
+
+    assert result.exit_code == 0, result.output
+    assert "Recorded 1 card payments" in result.output and "Expired 0 unpaid orders." in result.output
+    session.expire_all()
+    paid = session.get(Order, order.id)
+    assert paid.status == "paid" and paid.attention == ""
+    record = session.scalar(select(StockRecord))
+    assert (record.on_hand, record.reserved) == (1, 0)
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1  # the confirmation
+
+    # The webhook turns up after all: nothing happens twice.
+    intent = stripe_client(stripe_app).v1.payment_intents.retrieve(order.payment_intent_id)
+    assert post_event(client, event("payment_intent.succeeded", intent.id, intent.amount)).status_code == 200
+    session.expire_all()
+    assert session.scalar(select(StockRecord.on_hand)) == 1
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+    assert ledger_mismatches(session) == []
+
+
+def test_the_expiry_job_expires_an_order_that_stripe_says_is_unpaid(stripe_app, client, session):
+    product = make_product(session, stock=2)
+    session.commit()
+    order, _page = order_by_card(client, product)
+    _past_its_window(session, order)
+
+    result = stripe_app.test_cli_runner().invoke(args=["orders", "expire"])
+
+    assert result.exit_code == 0 and "Expired 1 unpaid orders." in result.output and "Recorded" not in result.output
+    session.expire_all()
+    assert session.get(Order, order.id).status == "expired"
+    assert session.scalar(select(StockRecord.reserved)) == 0
+
+
+def test_the_expiry_job_still_expires_when_stripe_cannot_be_reached(stripe_app, client, session):
+    product = make_product(session, stock=2)
+    session.commit()
+    order, _page = order_by_card(client, product)
+    _past_its_window(session, order)
+    stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+
+    result = stripe_app.test_cli_runner().invoke(args=["orders", "expire"])
+
+    assert result.exit_code == 0 and "Expired 1 unpaid orders." in result.output
+    session.expire_all()
+    assert session.get(Order, order.id).status == "expired"
 
 
 def test_the_coordinator_refunds_part_of_a_card_order_and_never_more_than_paid(stripe_app, client, session, login_as):

@@ -106,6 +106,8 @@ def expire_orders_command() -> None:
 
     from shop.webhooks import expire_due_orders
 
+    if not current_app.config.get("SERVER_NAME"):
+        click.echo("Warning: SITE_URL is not set, so e-mails from this job cannot link to the shop.", err=True)
     paid, expired = expire_due_orders(db.session, now=datetime.now(UTC))
     if paid:
         click.echo(f"Recorded {paid} card payments whose webhook had not arrived.")
@@ -141,6 +143,7 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
     from werkzeug.serving import run_simple
 
     from shop import devstripe
+    from shop.config import apply_site_url
     from shop.webhooks import expire_due_orders
 
     app = current_app._get_current_object()
@@ -166,6 +169,8 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
         # `kill` (SIGTERM) does not run atexit handlers: stop localstripe with the server either way.
         signal.signal(signal.SIGTERM, lambda *_: (stripe_process.terminate(), sys.exit(0)))
         click.echo(f"Offline payments: localstripe at {base} (no real money moves). Card: 4242424242424242.")
+    if not app.config.get("SITE_URL"):  # links in the demo's e-mails point at this server
+        apply_site_url(app.config, f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")
     app.config["DEV_MAILBOX"] = True
     app.config["SESSION_COOKIE_SECURE"] = False  # the demo is served over plain HTTP on this machine
 

@@ -2,6 +2,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -48,6 +49,8 @@ DEFAULTS = {
 # Settings read from the environment when set: variable -> (config key or keys, parser).
 ENVIRONMENT = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    # The shop's public address: every absolute link (e-mails, sitemap, canonical) is built from it.
+    "SITE_URL": ("SITE_URL", str),
     "SECRET_KEY": ("SECRET_KEY", str),
     "MEDIA_ROOT": ("MEDIA_ROOT", str),
     "MEDIA_URL": ("MEDIA_URL", str),
@@ -90,12 +93,33 @@ def load_config(app, test_config=None) -> None:
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("SITE_URL"):
+        apply_site_url(app.config, app.config["SITE_URL"])
     if app.config.get("CACHE_REDIS_URL") and app.config["CACHE_TYPE"] == "SimpleCache":
         app.config["CACHE_TYPE"] = "RedisCache"  # shared by every web node
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith(f"sqlite:///{instance}"):
         instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret_key(instance)
+
+
+def apply_site_url(config, site_url: str) -> None:
+    """Build absolute links from the shop's own address, never from the request's Host header.
+
+    Flask builds external URLs from SERVER_NAME (inside and outside requests; since Flask 3.1 it
+    no longer refuses requests for other hosts), so a forged Host cannot put its name into a
+    password-reset link, and jobs without a request (the expiry job's e-mails) can build links.
+
+    Raises:
+        ValueError: site_url is not an absolute http(s) URL.
+    """
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"SITE_URL must look like https://verkstedbutikken.no, not {site_url!r}")
+    config["SITE_URL"] = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    config["SERVER_NAME"] = parts.netloc
+    config["PREFERRED_URL_SCHEME"] = parts.scheme
+    config["APPLICATION_ROOT"] = parts.path.rstrip("/") or "/"
 
 
 def normalise_database_url(url: str) -> str:

@@ -319,14 +319,15 @@ def _release_order(session: Session, order: Order, *, now: datetime) -> int:
     return stock.release(session, now=now, reservation_ids=ids)
 
 
-def expire_unpaid(session: Session, *, now: datetime) -> int:
+def expire_unpaid(session: Session, *, now: datetime, keep: set[int] = frozenset()) -> int:
     """Expire unpaid card orders past their window and release every expired hold; return orders expired.
 
-    Idempotent and safe on several machines at once: each order moves with a conditional UPDATE.
+    Orders whose ids are in keep stay as they are this time. Idempotent and safe on several
+    machines at once: each order moves with a conditional UPDATE.
     """
-    due = list(session.scalars(
+    due = [order_id for order_id in session.scalars(
         select(Order.id).where(Order.status == "pending_payment", Order.expires_at < now).order_by(Order.id)
-    ))
+    ) if order_id not in keep]
     expired = 0
     for order_id in due:
         moved = session.execute(

@@ -251,6 +251,19 @@ def test_forgot_password_for_a_known_address_queues_one_email_with_a_reset_link(
     assert reset_path_from(messages[0]).startswith("/nytt-passord/")
 
 
+def test_a_forged_host_header_cannot_redirect_the_reset_link(app, client, session):
+    from shop.config import apply_site_url
+
+    app.config["SERVER_NAME"] = None
+    apply_site_url(app.config, "https://butikk.example.no")
+    make_user(session)
+
+    client.post("/glemt-passord", data={"email": "kunde@example.no"}, headers={"Host": "evil.example"})
+
+    body = session.scalars(select(OutboxMessage)).one().body
+    assert "https://butikk.example.no/nytt-passord/" in body and "evil.example" not in body
+
+
 def test_forgot_password_for_a_deactivated_account_queues_nothing(client, session):
     user = make_user(session)
     user.active = False

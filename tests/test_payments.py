@@ -224,6 +224,34 @@ def test_the_expiry_job_records_a_payment_whose_webhook_was_lost_instead_of_expi
     assert ledger_mismatches(session) == []
 
 
+def test_an_order_paid_at_stripe_is_never_expired_even_when_recording_the_payment_fails(stripe_app, client, session):
+    """Without SITE_URL a job cannot build the e-mail's link: the paid order waits, the others expire."""
+    paid_product, other_product = make_product(session, stock=2), make_product(session, stock=2)
+    session.commit()
+    paid_order, _page = order_by_card(client, paid_product)
+    client.post(f"/kasse/betal/{paid_order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
+    unpaid_order, _page = order_by_card(client, other_product)
+    _past_its_window(session, paid_order)
+    _past_its_window(session, unpaid_order)
+
+    server_name = stripe_app.config["SERVER_NAME"]
+    stripe_app.config["SERVER_NAME"] = None  # a cron job on a machine where SITE_URL was forgotten
+    with stripe_app.app_context():
+        from shop.webhooks import expire_due_orders
+
+        assert expire_due_orders(db.session, now=datetime.now(UTC)) == (0, 1)
+    stripe_app.config["SERVER_NAME"] = server_name
+    session.expire_all()
+    assert session.get(Order, paid_order.id).status == "pending_payment"
+    assert session.get(Order, unpaid_order.id).status == "expired"
+
+    with stripe_app.app_context():
+        assert expire_due_orders(db.session, now=datetime.now(UTC)) == (1, 0)
+    session.expire_all()
+    assert session.get(Order, paid_order.id).status == "paid"
+    assert ledger_mismatches(session) == []
+
+
 def test_the_expiry_job_expires_an_order_that_stripe_says_is_unpaid(stripe_app, client, session):
     product = make_product(session, stock=2)
     session.commit()

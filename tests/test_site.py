@@ -241,3 +241,25 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_by_default(tmp_path,
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_site_url_from_the_environment_sets_where_absolute_links_point(monkeypatch, tmp_path):
+    from shop import create_app
+
+    monkeypatch.setenv("SITE_URL", "https://verkstedbutikken.no/")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+
+    assert app.config["SITE_URL"] == "https://verkstedbutikken.no"
+    with app.app_context():  # no request: a cron job building an e-mail
+        from flask import url_for
+
+        assert url_for("orders.status", token="abc", _external=True) == "https://verkstedbutikken.no/ordre/abc"
+
+
+@pytest.mark.parametrize("bad", ["verkstedbutikken.no", "ftp://verkstedbutikken.no", "https://", "https://a.no/?x=1"])
+def test_a_site_url_that_is_not_an_address_stops_the_app_with_a_clear_message(monkeypatch, tmp_path, bad):
+    from shop import create_app
+
+    monkeypatch.setenv("SITE_URL", bad)
+    with pytest.raises(ValueError, match="SITE_URL must look like"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})

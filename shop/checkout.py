@@ -8,12 +8,16 @@ from flask import Blueprint, current_app, flash, jsonify, make_response, redirec
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from inventory.services import OutOfStock
 from shop import cart, orders, payments
 from shop.cart_views import current_items, empty
 from shop.checkout_forms import CheckoutForm
 from shop.errors import abort_with_message
 from shop.extensions import db
+from shop.models import Order
 from shop.norway import normalise_org_number
 from shop.security import CONTENT_SECURITY_POLICY, with_stripe
 
@@ -43,6 +47,8 @@ def details():
 
 @bp.route("/oppsummering", methods=["GET", "POST"])
 def review():
+    if request.method == "POST" and (placed := _placed_by(request.form.get("checkout_key"))) is not None:
+        return _next_page(placed)  # the same form sent twice (a double click, a retry): one order
     saved = session.get(DETAILS_KEY)
     items = current_items()
     view = cart.view(db.session, items)
@@ -58,8 +64,24 @@ def review():
         if view.has_problems:
             flash(_("Something in your cart has changed. Check the cart before you order."), "error")
             return redirect(url_for("cart.show"), 303)
-        return _place(items, details, rule)
-    return render_template("checkout/review.html", cart=view, details=details, totals=sums)
+        return _place(items, details, rule, checkout_key=request.form.get("checkout_key"))
+    if "checkout_key" not in saved:  # one key per checkout; the form carries it back
+        saved["checkout_key"] = secrets.token_urlsafe(24)
+        session.modified = True
+    return render_template("checkout/review.html", cart=view, details=details, totals=sums,
+                           checkout_key=saved["checkout_key"])
+
+
+def _placed_by(checkout_key: str | None):
+    if not checkout_key or len(checkout_key) > 64:
+        return None
+    return db.session.scalar(select(Order).where(Order.checkout_key == checkout_key))
+
+
+def _next_page(order):
+    if order.payment_method == "invoice":
+        return redirect(url_for("orders.status", token=order.public_token, ny=1), 303)
+    return redirect(url_for("checkout.pay", token=order.public_token), 303)
 
 
 def _details(saved: dict) -> orders.Details:
@@ -79,22 +101,30 @@ def _details(saved: dict) -> orders.Details:
     )
 
 
-def _place(items: dict[int, int], details: orders.Details, rule: orders.ShippingRule):
+def _place(items: dict[int, int], details: orders.Details, rule: orders.ShippingRule, *, checkout_key: str | None):
     now = datetime.now(UTC)
     window = timedelta(minutes=current_app.config["PAYMENT_WINDOW_MINUTES"])
+    if checkout_key and len(checkout_key) <= 64:
+        details.checkout_key = checkout_key
     try:
         order = orders.place_order(db.session, items, details, now=now, payment_window=window, shipping=rule)
+        db.session.commit()
     except (OutOfStock, orders.ProductUnavailable):
         db.session.rollback()
         flash(_("Sorry, something in your cart was sold out while you checked out. Nothing was ordered; check the cart."), "error")
         return redirect(url_for("cart.show"), 303)
-    db.session.commit()
+    except IntegrityError:
+        # The same form, sent twice at once: the other request placed the order (the unique
+        # checkout key stopped this one); send this one where that one went.
+        db.session.rollback()
+        placed = _placed_by(checkout_key)
+        if placed is None:
+            raise
+        return _next_page(placed)
     empty()
     db.session.commit()
     session.pop(DETAILS_KEY, None)
-    if order.payment_method == "invoice":
-        return redirect(url_for("orders.status", token=order.public_token, ny=1), 303)
-    return redirect(url_for("checkout.pay", token=order.public_token), 303)
+    return _next_page(order)
 
 
 def _payable_order(token: str):
@@ -125,18 +155,18 @@ def pay(token: str):
     order = _payable_order(token)
     if order.paid_at is not None or order.status not in ("pending_payment",):
         return redirect(url_for("orders.status", token=token))
-    if not order.payment_intent_id:
-        try:
+    try:
+        if not order.payment_intent_id:
             intent = payments.create_intent(amount_ore=order.total_ore, order_id=order.id, order_number=order.number,
                                             idempotency_key=f"order-{order.public_token}")
-        except payments.PaymentError:
-            current_app.logger.exception("Could not create a PaymentIntent for %s", order.number)
-            return render_template("checkout/pay.html", order=order, client_secret=None, unavailable=True), 503
-        order.payment_intent_id = intent.id
-        db.session.commit()
-        client_secret = intent.client_secret
-    else:
-        client_secret = payments.retrieve_intent(order.payment_intent_id).client_secret
+            order.payment_intent_id = intent.id
+            db.session.commit()
+        else:
+            intent = payments.retrieve_intent(order.payment_intent_id)
+    except payments.PaymentError:
+        current_app.logger.exception("Could not reach the payment service for %s", order.number)
+        return render_template("checkout/pay.html", order=order, client_secret=None, unavailable=True), 503
+    client_secret = intent.client_secret
     response = make_response(render_template("checkout/pay.html", order=order, client_secret=client_secret, unavailable=False))
     response.headers["Content-Security-Policy"] = with_stripe(
         CONTENT_SECURITY_POLICY, js_url=current_app.config["STRIPE_JS_URL"], api_base=current_app.config.get("STRIPE_API_BASE")

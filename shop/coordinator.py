@@ -1,7 +1,9 @@
 """The national coordinator's order pages: what needs attention, refunds and cancellations."""
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DecimalField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import DecimalField, HiddenField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 
 from shop import orders, payments
 from shop.accounts import role_required
@@ -21,9 +23,20 @@ from shop.models import Order
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
 
+def _kroner_and_ore(form, field) -> None:
+    """A finite amount with at most two decimals (øre); anything else stops here with a message."""
+    value = field.data
+    if value is None or not value.is_finite() or value.as_tuple().exponent < -2:
+        field.errors[:] = []
+        raise StopValidation(_("Enter an amount in kroner, with at most two decimals."))
+
+
 class RefundForm(FlaskForm):
     amount = DecimalField(_l("Amount to refund (kr)"), places=2,
-                          validators=[InputRequired(_l("Enter an amount.")), NumberRange(min=0.01, message=_l("Enter an amount above zero."))])
+                          validators=[InputRequired(_l("Enter an amount.")), _kroner_and_ore,
+                                      NumberRange(min=Decimal("0.01"), message=_l("Enter an amount above zero."))])
+    # One refund per form shown: a second click (or a retry) reuses this key, so Stripe refunds once.
+    request_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
 
 class CancelForm(FlaskForm):
@@ -51,7 +64,15 @@ def _order(order_id: int) -> Order:
 @role_required("coordinator")
 def order_detail(order_id: int):
     order = _order(order_id)
-    return render_template("coordinator/order.html", order=order, refund_form=RefundForm(), cancel_form=CancelForm())
+    return render_template("coordinator/order.html", order=order, refund_form=_new_refund_form(), cancel_form=CancelForm())
+
+
+def _make_refund(intent_id: str, amount_ore: int, idempotency_key: str) -> str:
+    return payments.refund(intent_id, amount_ore, idempotency_key=idempotency_key)
+
+
+def _new_refund_form() -> RefundForm:
+    return RefundForm(formdata=None, request_key=secrets.token_urlsafe(16))
 
 
 @bp.post("/ordre/<int:order_id>/refunder")
@@ -59,22 +80,24 @@ def order_detail(order_id: int):
 def refund(order_id: int):
     order = _order(order_id)
     form = RefundForm()
-    if form.validate_on_submit():
-        amount_ore = int(form.amount.data * 100)
+    valid = form.validate_on_submit()
+    if form.request_key.errors:  # a form from before this check, or tampered with: a fresh key to send again
+        form.request_key.data = secrets.token_urlsafe(16)
+        form.amount.errors = [*form.amount.errors, _("Check the amount and send the form again.")]
+    if valid:
+        amount_ore = int(form.amount.data * 100)  # exact: at most two decimals
         try:
-            orders.check_refund(order, amount_ore)
-            refund_id = payments.refund(order.payment_intent_id, amount_ore,
-                                        idempotency_key=f"refund-{order.id}-{order.refunded_ore}-{amount_ore}")
-            orders.record_refund(db.session, order, amount_ore, refund_id=refund_id, actor_user_id=current_user.id,
-                                 now=datetime.now(UTC))
-            db.session.commit()
-            flash(_("Refunded."), "success")
+            done = orders.refund(db.session, order, amount_ore, request_key=f"form-{form.request_key.data}",
+                                 actor_user_id=current_user.id, now=datetime.now(UTC), make_refund=_make_refund)
+            flash(_("Refunded.") if done else _("This refund was already made."), "success")
             return redirect(url_for("coordinator.order_detail", order_id=order.id), 303)
         except orders.RefundTooLarge:
+            db.session.rollback()
             form.amount.errors.append(_("You can refund at most what was paid and not yet refunded."))
         except payments.PaymentError:
             current_app.logger.exception("Refund failed for %s", order.number)
             form.amount.errors.append(_("The payment service refused the refund. Try again later."))
+        order = _order(order_id)
     return render_template("coordinator/order.html", order=order, refund_form=form, cancel_form=CancelForm()), 400
 
 
@@ -84,21 +107,31 @@ def cancel(order_id: int):
     order = _order(order_id)
     form = CancelForm()
     if not form.validate_on_submit():
-        return render_template("coordinator/order.html", order=order, refund_form=RefundForm(), cancel_form=form), 400
+        return render_template("coordinator/order.html", order=order, refund_form=_new_refund_form(), cancel_form=form), 400
     try:
+        remaining = order.total_ore - order.refunded_ore if order.paid_at is not None else 0
+        orders.check_cancel(order, refunding_ore=remaining if order.payment_method == "card" else 0)
         if order.payment_intent_id and order.paid_at is None:
             payments.cancel_intent(order.payment_intent_id)
-        remaining = order.total_ore - order.refunded_ore
         if order.payment_method == "card" and order.paid_at is not None and remaining > 0:
-            refund_id = payments.refund(order.payment_intent_id, remaining, idempotency_key=f"cancel-{order.id}")
-            orders.record_refund(db.session, order, remaining, refund_id=refund_id, actor_user_id=current_user.id,
-                                 now=datetime.now(UTC))
+            orders.refund(db.session, order, remaining, request_key=f"cancel-{order.id}",
+                          actor_user_id=current_user.id, now=datetime.now(UTC), make_refund=_make_refund)
         orders.cancel(db.session, order, actor_user_id=current_user.id, now=datetime.now(UTC), reason=form.reason.data)
         db.session.commit()
         flash(_("The order is cancelled and its stock returned."), "success")
+    except orders.AlreadySent:
+        db.session.rollback()
+        flash(_("Goods in this order have been sent, so it cannot be cancelled. Handle it as a return."), "error")
+    except orders.RefundFirst:
+        db.session.rollback()
+        flash(_("A card payment for this order arrived just now. Nothing was changed: look at the order again "
+                "and cancel it once more to refund the payment."), "error")
     except orders.InvalidTransition:
         db.session.rollback()
         flash(_("This order cannot be cancelled from its current status."), "error")
+    except orders.RefundTooLarge:  # refunded meanwhile by someone else
+        db.session.rollback()
+        flash(_("The order changed while you looked at it. Look at it again before you cancel it."), "error")
     except payments.PaymentError:
         db.session.rollback()
         flash(_("The payment service could not be reached; nothing was changed. Try again later."), "error")

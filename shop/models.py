@@ -82,11 +82,14 @@ class Order(db.Model):
             name="invoice_details",
         ),
         Index("ix_order_status_expires", "status", "expires_at"),
+        Index("uq_order_checkout_key", "checkout_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The one-time key of the checkout form that placed the order: a second submit finds this order.
+    checkout_key: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
@@ -183,6 +186,8 @@ class Payment(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('charge', 'refund')", name="kind"),
         CheckConstraint("amount_ore > 0", name="amount_positive"),
+        # A refund is made once per form (or action) that asked for it: double clicks, retries.
+        Index("uq_payment_request_key", "request_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,6 +197,8 @@ class Payment(db.Model):
     kind: Mapped[str] = mapped_column(String(10), default="charge")
     amount_ore: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(30))
+    # The one-time key of the request that asked for a refund (see shop.orders.start_refund).
+    request_key: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
 

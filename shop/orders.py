@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from catalogue.models import Product, Unit, vat_included
@@ -43,6 +44,17 @@ class InvalidTransition(OrderError):
 
 class RefundTooLarge(OrderError):
     """A refund larger than what was paid and not yet refunded."""
+
+
+class AlreadySent(InvalidTransition):
+    """Part of the order has left the workshop: it is a return now, not a cancellation."""
+
+
+class RefundFirst(InvalidTransition):
+    """A card order with money paid and not refunded cannot be cancelled (refund it first)."""
+
+
+SENT_STATUSES = ("shipped", "delivered")
 
 
 ORDER_FLOW: dict[str, set[str]] = {
@@ -93,6 +105,7 @@ class Details:
     buyer_reference: str | None = None
     invoice_email: str | None = None
     user_id: int | None = None
+    checkout_key: str | None = None  # the checkout form's one-time key (a second submit finds the order)
 
 
 @dataclass(frozen=True)
@@ -234,7 +247,7 @@ def _create_order(session, plans: list[_Plan], details: Details, *, now, payment
         payment_method=details.payment_method, org_number=details.org_number, buyer_reference=details.buyer_reference,
         invoice_email=details.invoice_email, status="awaiting_invoice" if invoice else "pending_payment",
         subtotal_ore=sums.subtotal_ore, shipping_ore=sums.shipping_ore, vat_ore=sums.vat_ore, total_ore=sums.total_ore,
-        created_at=now, expires_at=None if invoice else now + payment_window,
+        created_at=now, expires_at=None if invoice else now + payment_window, checkout_key=details.checkout_key,
     )
     # Fulfilments and lines go in with the order in one flush; the collections are set here, so
     # reading order.lines afterwards needs no query.
@@ -350,6 +363,7 @@ def cancel(session: Session, order: Order, *, actor_user_id: int | None, now: da
     order = _lock(session, order.id)
     if order.status == "cancelled":
         return order
+    check_cancel(order)
     set_status(order, "cancelled", now=now)
     _release_order(session, order, now=now)
     stock.return_committed(session, _stock_lines(order), order_id=order.id, now=now, actor_user_id=actor_user_id,
@@ -360,6 +374,25 @@ def cancel(session: Session, order: Order, *, actor_user_id: int | None, now: da
     return order
 
 
+def check_cancel(order: Order, *, refunding_ore: int = 0) -> None:
+    """Raise unless the order can be cancelled (after refunding refunding_ore of it).
+
+    Raises:
+        AlreadySent: goods have been shipped or delivered; their stock must not come back by itself.
+        RefundFirst: a card payment would be kept (for example one that arrived a moment ago).
+        InvalidTransition: the flow does not allow cancelling from the order's status.
+    """
+    if order.status == "cancelled":
+        return
+    if any(fulfilment.status in SENT_STATUSES for fulfilment in order.fulfilments):
+        raise AlreadySent(order.number)
+    if order.paid_at is not None and order.payment_method == "card" \
+            and order.total_ore - order.refunded_ore - refunding_ore > 0:
+        raise RefundFirst(order.number)
+    if "cancelled" not in ORDER_FLOW[order.status]:
+        raise InvalidTransition(f"{order.status} → cancelled")
+
+
 def check_refund(order: Order, amount_ore: int) -> None:
     """Raise RefundTooLarge unless 0 < amount ≤ what was paid and not yet refunded."""
     if order.payment_method != "card" or order.paid_at is None or not order.payment_intent_id:
@@ -368,18 +401,77 @@ def check_refund(order: Order, amount_ore: int) -> None:
         raise RefundTooLarge(f"at most {order.total_ore - order.refunded_ore} øre can be refunded")
 
 
-def record_refund(
-    session: Session, order: Order, amount_ore: int, *, refund_id: str, actor_user_id: int | None, now: datetime
-) -> Order:
-    """Book a refund the provider has made; a full refund moves the order to refunded."""
+def start_refund(
+    session: Session, order: Order, amount_ore: int, *, request_key: str, actor_user_id: int | None,
+) -> Payment | None:
+    """Book a refund before the provider is asked to make it; the caller commits, then asks.
+
+    The amount counts as refunded at once, under the order's row lock, so two refunds at the same
+    time can never add up to more than was paid (the database checks that too). request_key is the
+    one-time key of the form (or action) that asked: the same key again returns None, and the
+    caller must not ask the provider a second time.
+
+    Raises:
+        RefundTooLarge: more than what was paid and not yet refunded, or not a paid card order.
+    """
     order = _lock(session, order.id)
+    if session.scalar(select(Payment.id).where(Payment.request_key == request_key)) is not None:
+        return None
     check_refund(order, amount_ore)
     order.refunded_ore += amount_ore
-    session.add(Payment(order_id=order.id, provider_id=refund_id, kind="refund", amount_ore=amount_ore, status="succeeded"))
+    payment = Payment(order_id=order.id, provider_id="", kind="refund", amount_ore=amount_ore, status="pending",
+                      request_key=request_key)
+    session.add(payment)
+    session.flush()
+    audit(session, actor_user_id, "order.refund", "order", order.id, f"{amount_ore} øre")
+    return payment
+
+
+def finish_refund(session: Session, payment: Payment, *, refund_id: str, now: datetime) -> Order:
+    """The provider made the refund: note its id; a full refund moves the order to refunded."""
+    order = _lock(session, payment.order_id)
+    payment.provider_id, payment.status = refund_id, "succeeded"
     if order.refunded_ore == order.total_ore and order.status in ("paid", "completed"):
         set_status(order, "refunded", now=now)
-    audit(session, actor_user_id, "order.refund", "order", order.id, f"{amount_ore} øre")
     return order
+
+
+def abandon_refund(session: Session, payment: Payment) -> None:
+    """The provider refused or could not be reached: nothing was refunded, so give the amount back."""
+    order = _lock(session, payment.order_id)
+    order.refunded_ore -= payment.amount_ore
+    payment.status = "failed"
+
+
+def refund(session: Session, order: Order, amount_ore: int, *, request_key: str, actor_user_id: int | None,
+           now: datetime, make_refund) -> bool:
+    """Refund through the provider exactly once per request_key; commit; return False for a repeat.
+
+    make_refund(intent_id, amount_ore, idempotency_key) asks the provider and returns its refund id.
+
+    Raises:
+        RefundTooLarge: see start_refund (nothing changed).
+        Exception: whatever make_refund raised, after the booking was taken back.
+    """
+    payment = start_refund(session, order, amount_ore, request_key=request_key, actor_user_id=actor_user_id)
+    if payment is None:
+        session.rollback()
+        return False
+    try:
+        session.commit()
+    except IntegrityError:  # the same key, booked a moment ago by a request running alongside
+        session.rollback()
+        return False
+    try:
+        refund_id = make_refund(order.payment_intent_id, amount_ore, f"refund-{request_key}")
+    except Exception:
+        session.rollback()
+        abandon_refund(session, payment)
+        session.commit()
+        raise
+    finish_refund(session, payment, refund_id=refund_id, now=now)
+    session.commit()
+    return True
 
 
 def _flag(order: Order, message: str) -> None:

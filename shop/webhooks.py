@@ -23,8 +23,20 @@ def stripe_webhook():
     except payments.InvalidWebhook as error:
         current_app.logger.warning("Rejected Stripe webhook: %s", error)
         return {"error": "invalid signature"}, 400
+    if event["type"] in HANDLED and not _has_intent(event):
+        current_app.logger.warning("Rejected a signed %s webhook without its PaymentIntent", event["type"])
+        return {"error": "malformed event"}, 400
     handle_event(event, now=datetime.now(UTC))
     return {"received": True}
+
+
+HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed")
+
+
+def _has_intent(event: dict) -> bool:
+    intent = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
+    return isinstance(event["id"], str) and isinstance(intent, dict) and isinstance(intent.get("id"), str) \
+        and isinstance(intent.get("amount"), int)
 
 
 def handle_event(event: dict, *, now: datetime) -> bool:

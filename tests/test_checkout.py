@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conftest import INVOICE, checkout_details, make_product
 from inventory.models import StockRecord
@@ -239,3 +239,41 @@ def test_the_coordinator_sees_orders_needing_attention_first_and_can_cancel_an_i
     session.refresh(order)
     assert order.status == "cancelled"
     assert session.scalar(select(StockRecord.on_hand)) == 3
+
+
+def test_the_order_form_sent_twice_places_one_order(client, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    add(client, product, 2)
+    client.post("/kasse/", data=checkout_details(**INVOICE))
+    page = client.get("/kasse/oppsummering").get_data(as_text=True)
+    key = re.search(r'name="checkout_key" value="([^"]+)"', page).group(1)
+    with client.session_transaction() as before:
+        cookie = dict(before)  # the browser sends the same cookie with the second click
+
+    first = client.post("/kasse/oppsummering", data={"checkout_key": key})
+    with client.session_transaction() as again:
+        again.clear()
+        again.update(cookie)
+    second = client.post("/kasse/oppsummering", data={"checkout_key": key})
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(Order)) == 1
+    assert session.scalar(select(StockRecord.on_hand)) == 3
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_a_new_checkout_after_an_order_gets_a_new_key_and_a_new_order(client, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    keys = []
+    for _ in range(2):
+        add(client, product, 1)
+        client.post("/kasse/", data=checkout_details(**INVOICE))
+        page = client.get("/kasse/oppsummering").get_data(as_text=True)
+        keys.append(re.search(r'name="checkout_key" value="([^"]+)"', page).group(1))
+        assert client.post("/kasse/oppsummering", data={"checkout_key": keys[-1]}).status_code == 303
+
+    assert keys[0] != keys[1]
+    assert session.scalar(select(func.count()).select_from(Order)) == 2

@@ -10,7 +10,7 @@ from conftest import NOW, make_product, make_unit
 from inventory.models import Reservation, StockMovement, StockRecord
 from inventory.services import OutOfStock, adjust, ensure_stock_record, ledger_mismatches
 from shop import orders
-from shop.models import Fulfilment, Order, OrderLine, OutboxMessage
+from shop.models import Fulfilment, Order, OrderLine, OutboxMessage, Payment
 
 WINDOW = timedelta(minutes=15)
 RULE = orders.ShippingRule(flat_ore=14900, free_from_ore=150000)
@@ -312,6 +312,45 @@ def test_cancelling_an_unpaid_order_releases_held_stock(session):
     assert (record.on_hand, record.reserved) == (2, 0)
 
 
+INVOICE_DETAILS = dict(payment_method="invoice", organisation_name="NAV", org_number="889640782", buyer_reference="X")
+
+
+@pytest.mark.parametrize("sent", ["shipped", "delivered"])
+def test_an_order_whose_goods_were_sent_cannot_be_cancelled_and_its_stock_stays_sold(session, sent):
+    product, other = make_product(session, stock=4), make_product(session, stock=4)
+    session.commit()
+    order = place(session, {product.id: 2, other.id: 1}, **INVOICE_DETAILS)
+    session.commit()
+    order.fulfilments[0].status = sent
+    session.commit()
+
+    with pytest.raises(orders.AlreadySent):
+        orders.cancel(session, order, actor_user_id=None, now=NOW)
+    session.rollback()
+
+    assert session.get(Order, order.id).status == "awaiting_invoice"
+    assert (record_of(session, product).on_hand, record_of(session, other).on_hand) == (2, 3)
+    assert ledger_mismatches(session) == []
+
+
+def test_a_card_payment_that_arrives_just_before_a_cancel_is_never_kept_silently(session):
+    """The coordinator saw an unpaid order; the payment landed before the cancel took the lock."""
+    product = make_product(session, stock=2)
+    session.commit()
+    order = place(session, {product.id: 1})
+    order.payment_intent_id = "pi_late"
+    session.commit()
+    orders.record_payment_succeeded(session, intent_id="pi_late", amount_ore=order.total_ore, currency="nok", now=NOW)
+    session.commit()
+
+    with pytest.raises(orders.RefundFirst):
+        orders.cancel(session, order, actor_user_id=None, now=NOW)
+    session.rollback()
+
+    assert session.get(Order, order.id).status == "paid"
+    assert record_of(session, product).on_hand == 1
+
+
 def test_refunds_are_bounded_by_what_was_paid(session):
     product = make_product(session, price_ore=10000, stock=2)
     session.commit()
@@ -322,14 +361,42 @@ def test_refunds_are_bounded_by_what_was_paid(session):
     with pytest.raises(orders.RefundTooLarge):
         orders.check_refund(order, 100)  # not paid yet
     orders.record_payment_succeeded(session, intent_id="pi_paid", amount_ore=10000, currency="nok", now=NOW)
-    orders.record_refund(session, order, 4000, refund_id="re_1", actor_user_id=None, now=NOW)
+    made = []
+
+    def make_refund(intent_id, amount_ore, idempotency_key):
+        made.append((intent_id, amount_ore, idempotency_key))
+        return f"re_{len(made)}"
+
+    assert orders.refund(session, order, 4000, request_key="a", actor_user_id=None, now=NOW, make_refund=make_refund)
     with pytest.raises(orders.RefundTooLarge):
-        orders.check_refund(order, 6001)
-    orders.record_refund(session, order, 6000, refund_id="re_2", actor_user_id=None, now=NOW)
-    session.commit()
+        orders.refund(session, order, 6001, request_key="b", actor_user_id=None, now=NOW, make_refund=make_refund)
+    session.rollback()
+    assert not orders.refund(session, order, 4000, request_key="a", actor_user_id=None, now=NOW, make_refund=make_refund)
+    assert orders.refund(session, order, 6000, request_key="c", actor_user_id=None, now=NOW, make_refund=make_refund)
 
     order = session.get(Order, order.id)
     assert order.refunded_ore == 10000 and order.status == "refunded"
+    assert made == [("pi_paid", 4000, "refund-a"), ("pi_paid", 6000, "refund-c")]
+    assert sorted(session.scalars(select(Payment.provider_id).where(Payment.kind == "refund"))) == ["re_1", "re_2"]
+
+
+def test_a_refund_the_provider_refuses_is_taken_back(session):
+    product = make_product(session, price_ore=10000, stock=2)
+    session.commit()
+    order = place(session, {product.id: 1}, delivery_method="pickup")
+    order.payment_intent_id = "pi_paid"
+    orders.record_payment_succeeded(session, intent_id="pi_paid", amount_ore=10000, currency="nok", now=NOW)
+    session.commit()
+
+    def refuse(intent_id, amount_ore, idempotency_key):
+        raise RuntimeError("card network down")
+
+    with pytest.raises(RuntimeError):
+        orders.refund(session, order, 4000, request_key="a", actor_user_id=None, now=NOW, make_refund=refuse)
+
+    order = session.get(Order, order.id)
+    assert order.refunded_ore == 0 and order.status == "paid"
+    assert session.scalar(select(Payment.status).where(Payment.kind == "refund")) == "failed"
 
 
 @pytest.mark.parametrize(("start", "target"), [("paid", "pending_payment"), ("cancelled", "paid"), ("expired", "awaiting_invoice")])

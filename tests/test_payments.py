@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from inventory.models import Reservation, StockMovement, StockRecord
 from inventory.services import ledger_mismatches
 from shop import devstripe, orders, payments
 from shop.extensions import db
-from shop.models import Order, OutboxMessage, ProcessedEvent
+from shop.models import Order, OutboxMessage, Payment, ProcessedEvent
 
 
 def stripe_client(app):
@@ -288,8 +289,10 @@ def test_the_coordinator_refunds_part_of_a_card_order_and_never_more_than_paid(s
     post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore))
     login_as("coordinator")
 
-    assert client.post(f"/coordinator/ordre/{order.id}/refunder", data={"amount": "250.00"}).status_code == 303
-    too_much = client.post(f"/coordinator/ordre/{order.id}/refunder", data={"amount": "999999"})
+    refund = f"/coordinator/ordre/{order.id}/refunder"
+
+    assert client.post(refund, data={"amount": "250.00", "request_key": "a-form-shown-once"}).status_code == 303
+    too_much = client.post(refund, data={"amount": "999999", "request_key": "another-form-shown"})
 
     assert too_much.status_code == 400
     db.session.expire_all()
@@ -297,6 +300,65 @@ def test_the_coordinator_refunds_part_of_a_card_order_and_never_more_than_paid(s
     assert order.refunded_ore == 25000
     refunds = stripe_client(stripe_app).v1.refunds.list(params={"payment_intent": order.payment_intent_id})
     assert [r.amount for r in refunds.data] == [25000]
+
+
+def paid_card_order(stripe_app, client, session, *, price_ore=100000, stock=2, quantity=1):
+    product = make_product(session, price_ore=price_ore, stock=stock)
+    session.commit()
+    order, _page = order_by_card(client, product, quantity=quantity)
+    client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
+    post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore))
+    return order
+
+
+def test_the_same_refund_form_sent_twice_refunds_once(stripe_app, client, session, login_as):
+    order = paid_card_order(stripe_app, client, session)
+    login_as("coordinator")
+    page = client.get(f"/coordinator/ordre/{order.id}").get_data(as_text=True)
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"amount": "100", "request_key": key}
+
+    first = client.post(f"/coordinator/ordre/{order.id}/refunder", data=form)
+    second = client.post(f"/coordinator/ordre/{order.id}/refunder", data=form)
+
+    assert (first.status_code, second.status_code) == (303, 303)
+    db.session.expire_all()
+    assert session.get(Order, order.id).refunded_ore == 10000
+    assert session.scalar(select(func.count()).select_from(Payment).where(Payment.kind == "refund")) == 1
+    refunds = stripe_client(stripe_app).v1.refunds.list(params={"payment_intent": order.payment_intent_id})
+    assert [r.amount for r in refunds.data] == [10000]
+
+
+@pytest.mark.parametrize("amount", ["Infinity", "-Infinity", "NaN", "sNaN", "10.005", "1e400", "tusen", ""])
+def test_a_refund_amount_that_is_not_kroner_and_ore_gets_a_message_not_a_500(stripe_app, client, session, login_as,
+                                                                           amount):
+    order = paid_card_order(stripe_app, client, session)
+    login_as("coordinator")
+    client.set_cookie("lang", "en", domain="verkstedbutikken.test")
+
+    response = client.post(f"/coordinator/ordre/{order.id}/refunder", data={"amount": amount, "request_key": "k" * 20})
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    message = re.search(r'id="amount-error">([^<]*)<', page).group(1)
+    assert message.startswith(("Enter an amount", "You can refund at most")), message
+    assert f'value="{amount}"' in page
+    db.session.expire_all()
+    assert session.get(Order, order.id).refunded_ore == 0
+
+
+def test_a_refund_form_without_its_key_asks_to_send_it_again(stripe_app, client, session, login_as):
+    order = paid_card_order(stripe_app, client, session)
+    login_as("coordinator")
+    client.set_cookie("lang", "en", domain="verkstedbutikken.test")
+
+    response = client.post(f"/coordinator/ordre/{order.id}/refunder", data={"amount": "100"})
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "send the form again" in page and re.search(r'name="request_key" type="hidden" value="[^"]{16,}"', page)
+    db.session.expire_all()
+    assert session.get(Order, order.id).refunded_ore == 0
 
 
 def test_cancelling_a_paid_card_order_refunds_the_rest_and_returns_the_stock(stripe_app, client, session, login_as):

@@ -25,6 +25,13 @@ class CartLine:
     def total_ore(self) -> int:
         return self.card.price_ore * self.quantity if self.card and self.problem not in ("unavailable", "sold_out") else 0
 
+    @property
+    def made_to_order(self) -> bool:
+        """The line will be made for the customer: no stock of it, or fewer than asked for (the
+        whole line is then made to order; see shop.orders.place_order)."""
+        return bool(self.card and self.card.kind == "goods" and self.card.made_to_order
+                    and self.quantity > self.card.availability.available)
+
 
 @dataclass
 class CartView:

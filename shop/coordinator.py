@@ -1,6 +1,7 @@
 """The national coordinator's order pages: what needs attention, refunds and cancellations."""
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DecimalField, HiddenField, StringField
+from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 
 from shop import orders, payments
@@ -19,6 +21,7 @@ from shop.accounts import role_required
 from shop.errors import abort_with_message
 from shop.extensions import db
 from shop.models import Order
+from shop.templating import nok
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -31,8 +34,28 @@ def _kroner_and_ore(form, field) -> None:
         raise StopValidation(_("Enter an amount in kroner, with at most two decimals."))
 
 
+class KronerField(DecimalField):
+    """An amount in kroner typed the Norwegian way ("100,50", "1 250") or with a point.
+
+    A text box, not type=number: a browser's number box can drop a decimal comma without a word
+    and turn 100,50 into 10050.
+    """
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [re.sub(r"[\s\u00a0\u202f]", "", valuelist[0]).replace(",", ".")]
+        super().process_formdata(valuelist)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return super()._value().replace(".", ",") if self.data is not None else ""
+
+
 class RefundForm(FlaskForm):
-    amount = DecimalField(_l("Amount to refund (kr)"), places=2,
+    amount = KronerField(_l("Amount to refund (kr)"), places=2, render_kw={"inputmode": "decimal", "autocomplete": "off"},
                           validators=[InputRequired(_l("Enter an amount.")), _kroner_and_ore,
                                       NumberRange(min=Decimal("0.01"), message=_l("Enter an amount above zero."))])
     # One refund per form shown: a second click (or a retry) reuses this key, so Stripe refunds once.
@@ -89,7 +112,10 @@ def refund(order_id: int):
         try:
             done = orders.refund(db.session, order, amount_ore, request_key=f"form-{form.request_key.data}",
                                  actor_user_id=current_user.id, now=datetime.now(UTC), make_refund=_make_refund)
-            flash(_("Refunded.") if done else _("This refund was already made."), "success")
+            if done:
+                flash(_("Refunded %(amount)s.", amount=nok(amount_ore)), "success")
+            else:
+                flash(_("This refund was already made."), "success")
             return redirect(url_for("coordinator.order_detail", order_id=order.id), 303)
         except orders.RefundTooLarge:
             db.session.rollback()

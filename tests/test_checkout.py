@@ -6,9 +6,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from conftest import INVOICE, checkout_details, make_product
+from datetime import timedelta
+
+from conftest import INVOICE, NOW, checkout_details, make_product, make_unit
 from inventory.models import StockRecord
 from shop.models import CartItem, Order, OutboxMessage
+from shop import orders
 from shop.norway import valid_org_number
 
 
@@ -76,6 +79,72 @@ def test_made_to_order_products_can_be_ordered_beyond_stock_with_their_lead_time
     page = client.get("/handlekurv").get_data(as_text=True)
 
     assert "Lages på bestilling – ca. 28 dager" in page and "Gå til kassen" in page
+
+
+def test_made_to_order_products_with_some_stock_say_that_a_larger_quantity_will_be_made(client, session):
+    product = make_product(session, stock=2, made_to_order=True, lead_time_days=21)
+    session.commit()
+
+    add(client, product, 5)
+    page = client.get("/handlekurv").get_data(as_text=True)
+    assert "Bare 2 er på lager, så alle 5 lages til deg: klare om ca. 21 dager." in page and "Gå til kassen" in page
+    client.post("/kasse/", data=checkout_details())
+    review = client.get("/kasse/oppsummering").get_data(as_text=True)
+    assert "Lages på bestilling: klar om ca. 21 dager." in review
+
+    client.post("/handlekurv/endre", data={"product_id": product.id, "quantity": 2})
+    assert "lages til deg" not in client.get("/handlekurv").get_data(as_text=True)
+
+
+def test_the_cart_offers_what_one_workshop_can_send_not_the_sum_of_all(client, session):
+    """An order line is filled by one unit: 3 at one and 2 at another is 3 for the cart, not 5."""
+    from inventory.services import adjust, ensure_stock_record
+
+    product = make_product(session, stock=3)
+    other = make_unit(session)
+    record = ensure_stock_record(session, product_id=product.id, unit_id=other.id)
+    adjust(session, record.id, 2, reason="produced", now=NOW)
+    session.commit()
+
+    add(client, product, 5)
+    assert "Bare 3 er tilgjengelig" in client.get("/handlekurv").get_data(as_text=True)
+    client.post("/handlekurv/endre", data={"product_id": product.id, "quantity": 3})
+    client.post("/kasse/", data=checkout_details())
+    assert client.post("/kasse/oppsummering").status_code == 303
+    assert session.scalar(select(Order.status)) == "pending_payment"
+
+
+def test_stock_at_a_closed_workshop_is_not_offered(client, session):
+    from inventory.services import adjust, ensure_stock_record
+
+    product = make_product(session, stock=1)
+    closed = make_unit(session)
+    record = ensure_stock_record(session, product_id=product.id, unit_id=closed.id)
+    adjust(session, record.id, 10, reason="produced", now=NOW)
+    closed.active = False
+    session.commit()
+
+    add(client, product, 2)
+
+    assert "Bare 1 er tilgjengelig" in client.get("/handlekurv").get_data(as_text=True)
+
+
+def test_a_hold_past_its_expiry_does_not_make_a_product_look_sold_out(client, session):
+    product = make_product(session, stock=1)
+    session.commit()
+    orders.place_order(session, {product.id: 1}, orders.Details(
+        email="a@example.no", name="A", delivery_method="pickup", payment_method="card"),
+        now=NOW - timedelta(hours=2), payment_window=timedelta(minutes=15), shipping=orders.ShippingRule())
+    session.commit()  # an abandoned card order; `flask orders expire` has not run yet
+
+    assert "På lager" in client.get(f"/produkt/{product.slug}").get_data(as_text=True) \
+        or "Få igjen" in client.get(f"/produkt/{product.slug}").get_data(as_text=True)
+    add(client, product, 1)
+    page = client.get("/handlekurv").get_data(as_text=True)
+    assert "Utsolgt" not in page and "Gå til kassen" in page
+    client.post("/kasse/", data=checkout_details())
+    assert client.post("/kasse/oppsummering").status_code == 303
+    assert session.scalar(select(func.count()).select_from(Order)) == 2
 
 
 def test_guest_cart_in_the_session_has_sane_bounds(client, session):

@@ -329,6 +329,21 @@ def test_the_same_refund_form_sent_twice_refunds_once(stripe_app, client, sessio
     assert [r.amount for r in refunds.data] == [10000]
 
 
+@pytest.mark.parametrize(("typed", "ore"), [("100,50", 10050), ("100.50", 10050), ("1 250", 125000),
+                                            ("1\u00a0250,5", 125050), ("0,01", 1)])
+def test_the_refund_amount_is_read_the_norwegian_way(stripe_app, client, session, login_as, typed, ore):
+    order = paid_card_order(stripe_app, client, session, price_ore=200000)
+    login_as("coordinator")
+    page = client.get(f"/coordinator/ordre/{order.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="amount"[^>]*type="text"', page) and 'inputmode="decimal"' in page
+
+    response = client.post(f"/coordinator/ordre/{order.id}/refunder", data={"amount": typed, "request_key": "k" * 20})
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert session.get(Order, order.id).refunded_ore == ore
+
+
 @pytest.mark.parametrize("amount", ["Infinity", "-Infinity", "NaN", "sNaN", "10.005", "1e400", "tusen", ""])
 def test_a_refund_amount_that_is_not_kroner_and_ore_gets_a_message_not_a_500(stripe_app, client, session, login_as,
                                                                            amount):

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from sqlalchemy import select
@@ -15,8 +17,8 @@ from inventory.services import OutOfStock
 from shop import cart, orders, payments
 from shop.cart_views import current_items, empty
 from shop.checkout_forms import CheckoutForm
-from shop.errors import abort_with_message
-from shop.extensions import db
+from shop.errors import abort_with_message, render_error
+from shop.extensions import db, limiter
 from shop.models import Order
 from shop.norway import normalise_org_number
 from shop.security import CONTENT_SECURITY_POLICY, with_stripe
@@ -46,6 +48,8 @@ def details():
 
 
 @bp.route("/oppsummering", methods=["GET", "POST"])
+# Each order holds stock for a while: a script placing order after order could empty the shop.
+@limiter.limit(lambda: current_app.config["ORDER_RATE_LIMIT"], key_func=get_remote_address, methods=["POST"])
 def review():
     if request.method == "POST" and (placed := _placed_by(request.form.get("checkout_key"))) is not None:
         return _next_page(placed)  # the same form sent twice (a double click, a retry): one order
@@ -137,9 +141,15 @@ def _payable_order(token: str):
 def _fresh_intent(order) -> None:
     """Give the order a new PaymentIntent for the next try after a decline.
 
-    The declined one is left behind (its late events find no order and change nothing); this works
-    the same on Stripe and on localstripe, which cannot re-confirm a declined intent.
+    The declined one is cancelled first, so it can never be paid later (this works the same on
+    Stripe and on localstripe, which cannot re-confirm a declined intent). Should it be paid all the
+    same, its webhook flags the order (see shop.webhooks).
     """
+    try:
+        payments.cancel_intent(order.payment_intent_id)
+    except payments.PaymentError:
+        current_app.logger.exception("Could not cancel the declined PaymentIntent of %s", order.number)
+        return  # keep the old one rather than leave two payable
     try:
         intent = payments.create_intent(amount_ore=order.total_ore, order_id=order.id, order_number=order.number,
                                         idempotency_key=f"order-{order.public_token}-{secrets.token_hex(6)}")
@@ -174,7 +184,21 @@ def pay(token: str):
     return response
 
 
+def _order_key() -> str:
+    return "order:" + (request.view_args or {}).get("token", "")[:64]
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(error: RateLimitExceeded):
+    if request.endpoint == "checkout.confirm_card":
+        return jsonify(status="error", message=_("Too many attempts to pay. Wait a few minutes and try again.")), 429
+    return render_error(429, _("Too many orders from your network in a short time. Wait a while and try again."))
+
+
 @bp.post("/betal/<token>")
+# Card testers try stolen numbers one after the other: a few tries per order and per client address.
+@limiter.limit(lambda: current_app.config["CARD_ATTEMPT_RATE_LIMIT"], key_func=_order_key)
+@limiter.limit(lambda: current_app.config["CARD_ATTEMPT_RATE_LIMIT"], key_func=get_remote_address)
 def confirm_card(token: str):
     """Attach the card from Stripe.js and confirm; answer JSON to the page's script."""
     order = _payable_order(token)

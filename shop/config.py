@@ -31,6 +31,9 @@ DEFAULTS = {
     "PASSWORD_RESET_MAX_AGE": 3600,
     "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
     "REGISTER_RATE_LIMIT": "10 per hour",
+    # Card payment attempts per order and per client address; orders placed per client address.
+    "CARD_ATTEMPT_RATE_LIMIT": "10 per 10 minutes",
+    "ORDER_RATE_LIMIT": "30 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     # Storefront pages for visitors without a session are cached this long (0 turns it off).
     "PAGE_CACHE_SECONDS": 30,

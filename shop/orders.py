@@ -474,6 +474,17 @@ def refund(session: Session, order: Order, amount_ore: int, *, request_key: str,
     return True
 
 
+def flag_stray_payment(session: Session, order_id: int, *, intent_id: str, amount_ore: int) -> Order | None:
+    """A payment succeeded on a PaymentIntent the order no longer uses: book it and flag the order."""
+    order = _lock(session, order_id)
+    if order is None:
+        return None
+    session.add(Payment(order_id=order.id, provider_id=intent_id, amount_ore=amount_ore, status="succeeded"))
+    _flag(order, f"A card payment of {amount_ore} øre ({intent_id}) succeeded on an earlier payment attempt: "
+                 "check whether the customer paid twice and refund it in Stripe.")
+    return order
+
+
 def _flag(order: Order, message: str) -> None:
     order.attention = (order.attention + "\n" + message).strip()
 

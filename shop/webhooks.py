@@ -62,9 +62,15 @@ def handle_event(event: dict, *, now: datetime) -> bool:
 
 
 def _succeeded(intent: dict, now: datetime) -> None:
-    orders.record_payment_succeeded(
+    order = orders.record_payment_succeeded(
         db.session, intent_id=intent["id"], amount_ore=int(intent["amount"]), currency=intent.get("currency", ""), now=now
     )
+    if order is None:
+        # Not the order's current payment: an earlier attempt it replaced after a decline, paid
+        # all the same. The money must not go unnoticed.
+        order_id = str((intent.get("metadata") or {}).get("order_id", ""))
+        if order_id.isdigit():
+            orders.flag_stray_payment(db.session, int(order_id), intent_id=intent["id"], amount_ore=int(intent["amount"]))
 
 
 def _failed(intent: dict, now: datetime) -> None:

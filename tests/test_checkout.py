@@ -346,3 +346,18 @@ def test_a_new_checkout_after_an_order_gets_a_new_key_and_a_new_order(client, se
 
     assert keys[0] != keys[1]
     assert session.scalar(select(func.count()).select_from(Order)) == 2
+
+
+def test_placing_orders_is_limited_per_client_address(app, client, session):
+    app.config["ORDER_RATE_LIMIT"] = "1 per minute"
+    product = make_product(session, stock=5)
+    session.commit()
+    answers = []
+    for _ in range(2):
+        add(client, product, 1)
+        client.post("/kasse/", data=checkout_details(**INVOICE))
+        answers.append(client.post("/kasse/oppsummering"))
+
+    assert [a.status_code for a in answers] == [303, 429]
+    assert "For mange bestillinger" in answers[1].get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Order)) == 1

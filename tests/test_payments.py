@@ -94,12 +94,46 @@ def test_a_declined_card_gets_a_message_and_the_customer_can_pay_with_another(st
     session.commit()
     order, _page = order_by_card(client, product)
 
+    first_intent = order.payment_intent_id
+
     declined = client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4000000000000341")})
     assert declined.status_code == 402 and declined.json["status"] == "declined"
     assert "avvist" in declined.json["message"]
+    db.session.expire_all()
+    assert session.get(Order, order.id).payment_intent_id != first_intent  # a fresh attempt …
+    assert stripe_client(stripe_app).v1.payment_intents.retrieve(first_intent).status == "canceled"  # … the old one closed
+    assert session.scalar(select(StockRecord.reserved)) == 1  # the goods stay held for the next try
 
     accepted = client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
     assert accepted.json["status"] == "succeeded"
+
+
+def test_a_payment_on_an_attempt_the_order_no_longer_uses_is_flagged_not_lost(stripe_app, client, session):
+    product = make_product(session, stock=1)
+    session.commit()
+    order, _page = order_by_card(client, product)
+    stray = event("payment_intent.succeeded", "pi_replaced_earlier", order.total_ore)
+    stray["data"]["object"]["metadata"] = {"order_id": str(order.id), "order_number": order.number}
+
+    assert post_event(client, stray).status_code == 200
+
+    db.session.expire_all()
+    order = session.get(Order, order.id)
+    assert "pi_replaced_earlier" in order.attention and order.status == "pending_payment"
+    assert session.scalar(select(Payment.provider_id).where(Payment.order_id == order.id)) == "pi_replaced_earlier"
+
+
+def test_card_attempts_are_limited_per_order(stripe_app, client, session):
+    stripe_app.config["CARD_ATTEMPT_RATE_LIMIT"] = "2 per minute"
+    product = make_product(session, stock=1)
+    session.commit()
+    order, _page = order_by_card(client, product)
+
+    answers = [client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4000000000000341")})
+               for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [402, 402, 429]
+    assert answers[2].json["status"] == "error" and "For mange forsøk" in answers[2].json["message"]
 
 
 def test_the_failed_payment_event_releases_the_stock_and_a_later_success_takes_it_again(stripe_app, client, session):

@@ -5,7 +5,8 @@
   var form = document.getElementById("card-form");
   if (!form || typeof window.Stripe !== "function") return;
   var text = form.dataset;
-  var stripe = window.Stripe(text.publishableKey);
+  // Stripe.js writes its own messages in the page's language; the offline stand-in only in English.
+  var stripe = window.Stripe(text.publishableKey, { locale: text.locale });
   var card = stripe.elements().create("card", { hidePostalCode: true });
   card.mount("#card-element");
   // Stripe's own card field is an accessible iframe; the offline test double draws bare inputs, so label them.
@@ -20,6 +21,8 @@
     if (input.previousSibling && input.previousSibling.nodeName === "SPAN") input.previousSibling.hidden = true;
     input.setAttribute("inputmode", "numeric");
     input.setAttribute("autocomplete", { number: "cc-number", exp_month: "cc-exp-month", exp_year: "cc-exp-year", cvc: "cc-csc", postal_code: "postal-code" }[name] || "off");
+    // People type card numbers in groups of four; the stand-in accepts digits only.
+    if (name === "number") input.addEventListener("change", function () { input.value = input.value.replace(/\D/g, ""); });
   });
   var button = document.getElementById("card-submit");
   var errors = document.getElementById("card-errors");
@@ -30,6 +33,7 @@
     errors.hidden = false;
     status.textContent = "";
     button.disabled = false;
+    errors.focus(); // keyboard and screen-reader users land on what went wrong
   }
 
   form.addEventListener("submit", async function (event) {
@@ -39,11 +43,11 @@
     status.textContent = text.msgPaying;
     try {
       var tokenised = await stripe.createToken(card);
-      if (tokenised.error) return fail(tokenised.error.message);
+      if (tokenised.error) return fail(text.demo ? text.msgCard : tokenised.error.message);
       var body = new FormData(form);
       body.append("payment_method", tokenised.token.card.id);
       var response = await fetch(form.action, { method: "POST", body: body, headers: { Accept: "application/json" } });
-      var answer = await response.json();
+      var answer = await response.json().catch(function () { return { message: text.msgError }; });
       if (answer.status === "requires_action") {
         var confirmed = await stripe.confirmCardPayment(answer.client_secret);
         if (confirmed.error) return fail(confirmed.error.message);

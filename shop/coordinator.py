@@ -140,7 +140,7 @@ def cancel(order_id: int):
         if order.payment_intent_id and order.paid_at is None:
             payments.cancel_intent(order.payment_intent_id)
         if order.payment_method == "card" and order.paid_at is not None and remaining > 0:
-            orders.refund(db.session, order, remaining, request_key=f"cancel-{order.id}",
+            orders.refund(db.session, order, remaining, request_key=f"cancel-{order.id}", notify=False,
                           actor_user_id=current_user.id, now=datetime.now(UTC), make_refund=_make_refund)
         orders.cancel(db.session, order, actor_user_id=current_user.id, now=datetime.now(UTC), reason=form.reason.data)
         db.session.commit()

@@ -371,6 +371,7 @@ def cancel(session: Session, order: Order, *, actor_user_id: int | None, now: da
     for fulfilment in order.fulfilments:
         fulfilment.status = "cancelled"
     audit(session, actor_user_id, "order.cancel", "order", order.id, reason)
+    _queue_customer_email(session, order, "orders/email_cancelled.txt", "orders/email_cancelled_subject.txt")
     return order
 
 
@@ -427,12 +428,16 @@ def start_refund(
     return payment
 
 
-def finish_refund(session: Session, payment: Payment, *, refund_id: str, now: datetime) -> Order:
-    """The provider made the refund: note its id; a full refund moves the order to refunded."""
+def finish_refund(session: Session, payment: Payment, *, refund_id: str, now: datetime, notify: bool = True) -> Order:
+    """The provider made the refund: note its id, tell the customer (unless notify is False: a
+    cancellation says it in its own e-mail); a full refund moves the order to refunded."""
     order = _lock(session, payment.order_id)
     payment.provider_id, payment.status = refund_id, "succeeded"
     if order.refunded_ore == order.total_ore and order.status in ("paid", "completed"):
         set_status(order, "refunded", now=now)
+    if notify:
+        _queue_customer_email(session, order, "orders/email_refunded.txt", "orders/email_refunded_subject.txt",
+                              payment=payment)
     return order
 
 
@@ -444,7 +449,7 @@ def abandon_refund(session: Session, payment: Payment) -> None:
 
 
 def refund(session: Session, order: Order, amount_ore: int, *, request_key: str, actor_user_id: int | None,
-           now: datetime, make_refund) -> bool:
+           now: datetime, make_refund, notify: bool = True) -> bool:
     """Refund through the provider exactly once per request_key; commit; return False for a repeat.
 
     make_refund(intent_id, amount_ore, idempotency_key) asks the provider and returns its refund id.
@@ -469,7 +474,7 @@ def refund(session: Session, order: Order, amount_ore: int, *, request_key: str,
         abandon_refund(session, payment)
         session.commit()
         raise
-    finish_refund(session, payment, refund_id=refund_id, now=now)
+    finish_refund(session, payment, refund_id=refund_id, now=now, notify=notify)
     session.commit()
     return True
 
@@ -496,9 +501,13 @@ def audit(session: Session, actor_user_id: int | None, action: str, object_type:
 
 def queue_confirmation(session: Session, order: Order) -> None:
     """Queue the order e-mail (in bokmål) with the link to the order status page."""
+    _queue_customer_email(session, order, "orders/email_confirmation.txt", "orders/email_subject.txt")
+
+
+def _queue_customer_email(session: Session, order: Order, body_template: str, subject_template: str, **context) -> None:
     with force_locale("nb"):
-        body = render_template("orders/email_confirmation.txt", order=order)
-        subject = render_template("orders/email_subject.txt", order=order).strip()
+        body = render_template(body_template, order=order, **context)
+        subject = render_template(subject_template, order=order, **context).strip()
     queue_email(session, to=order.email, subject=subject, body=body)
 
 

@@ -297,6 +297,8 @@ def test_cancelling_a_paid_order_returns_the_stock_with_a_ledger_row(session):
     assert [m.delta for m in returned] == [3]
     assert all(f.status == "cancelled" for f in session.get(Order, order.id).fulfilments)
     assert ledger_mismatches(session) == []
+    cancelled = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.endswith("er kansellert"))).all()
+    assert len(cancelled) == 1 and "Du får ingen faktura for den." in cancelled[0].body  # twice is harmless
 
 
 def test_cancelling_an_unpaid_order_releases_held_stock(session):

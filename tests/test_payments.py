@@ -359,6 +359,9 @@ def test_the_same_refund_form_sent_twice_refunds_once(stripe_app, client, sessio
     db.session.expire_all()
     assert session.get(Order, order.id).refunded_ore == 10000
     assert session.scalar(select(func.count()).select_from(Payment).where(Payment.kind == "refund")) == 1
+    refund_mails = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.startswith("Penger tilbake"))).all()
+    assert len(refund_mails) == 1 and "Vi har betalt 100,00\xa0kr tilbake" in refund_mails[0].body
+    assert "Betalt tilbake så langt: 100,00\xa0kr av" in refund_mails[0].body
     refunds = stripe_client(stripe_app).v1.refunds.list(params={"payment_intent": order.payment_intent_id})
     assert [r.amount for r in refunds.data] == [10000]
 
@@ -426,6 +429,9 @@ def test_cancelling_a_paid_card_order_refunds_the_rest_and_returns_the_stock(str
     assert order.status == "cancelled" and order.refunded_ore == order.total_ore
     assert session.scalar(select(StockRecord.on_hand)) == 2
     assert ledger_mismatches(session) == []
+    mails = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.subject for m in mails] == [f"Bestilling {order.number} er bekreftet", f"Bestilling {order.number} er kansellert"]
+    assert "1\xa0149,00\xa0kr er betalt tilbake til kortet ditt" in mails[1].body and order.public_token in mails[1].body
 
 
 def test_the_card_page_refuses_a_bogus_payment_method(stripe_app, client, session):

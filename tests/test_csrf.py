@@ -1,0 +1,504 @@
+"""CSRF: every state-changing endpoint refuses a request without a valid token, and changes nothing.
+
+The endpoints come from the app's own URL map; a new POST endpoint makes
+test_every_state_changing_endpoint_has_a_csrf_test fail until it is covered here.
+
+The fixtures turn CSRF off (WTF_CSRF_ENABLED=False); these tests turn it on for the app they get.
+Flask-WTF reads that setting on every request, and each test shows that the very same form WITH the
+token the page rendered goes through and makes its change, so a refusal here is the token's doing.
+
+Two endpoints are exempt by design and are checked for what protects them instead: the Stripe webhook
+(its signature) and adding to the cart (the Origin/Referer check; the product page is cached for every
+anonymous visitor, so it cannot carry a per-visitor token). The card payment POST (/kasse/betal/<token>,
+answered in JSON) is protected by the ordinary token: pay.js sends the form, hidden csrf_token included.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import pytest
+from flask import request
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from conftest import checkout_details, make_product, make_unit
+from inventory.models import StockRecord
+from shop import cart, orders, payments
+from shop.accounts import create_user
+from shop.models import Fulfilment, Order, OutboxMessage, Payment, ProcessedEvent, User
+from shop.passwords import make_reset_token
+
+OLD_PASSWORD = "passord123"  # what login_as gives its users
+NEW_PASSWORD = "et-helt-nytt-passord"
+OUR_ORIGIN = "http://verkstedbutikken.test"  # SERVER_NAME in the test config, over plain HTTP
+FOREIGN_ORIGIN = "https://angriper.example"
+
+# Endpoints that are CSRF-exempt by design; each has its own test below of what protects it instead.
+EXEMPT = {
+    "webhooks.stripe_webhook": "authenticated by the Stripe-Signature header",
+    "cart.add": "checked by Origin/Referer (the product page is cached, so it carries no token)",
+}
+
+
+# Reading the forms a page renders
+
+class _PostForms(HTMLParser):
+    """Collect the POST forms of a page: their action and their hidden fields."""
+
+    def __init__(self, page_path: str):
+        super().__init__()
+        self.page_path = page_path
+        self.forms: list[dict] = []
+        self._open: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and (attributes.get("method") or "get").lower() == "post":
+            action = urlsplit(attributes.get("action") or "").path or urlsplit(self.page_path).path
+            self._open = {"action": action, "id": attributes.get("id"), "hidden": {}}
+            self.forms.append(self._open)
+        elif tag == "input" and self._open is not None and attributes.get("type") == "hidden" and attributes.get("name"):
+            self._open["hidden"][attributes["name"]] = attributes.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+
+def hidden_fields(client, page: str, action: str) -> dict[str, str]:
+    """GET the page and return the hidden fields of its first POST form to `action` (csrf_token included)."""
+    response = client.get(page)
+    assert response.status_code == 200, f"GET {page} gave {response.status_code}"
+    parser = _PostForms(page)
+    parser.feed(response.get_data(as_text=True))
+    for form in parser.forms:
+        if form["action"] == urlsplit(action).path:
+            assert form["hidden"].get("csrf_token"), f"the form to {action} on {page} carries no csrf_token"
+            return dict(form["hidden"])
+    raise AssertionError(f"{page} renders no POST form to {action}; forms: {[f['action'] for f in parser.forms]}")
+
+
+def token_of_another_session(app) -> str:
+    """A genuine token, but an attacker's own: issued to another browser's session."""
+    other = app.test_client()
+    return hidden_fields(other, "/logg-inn", "/logg-inn")["csrf_token"]
+
+
+def logged_in_as(client) -> str | None:
+    with client.session_transaction() as cookie:
+        return cookie.get("_user_id")
+
+
+def csrf_refusal_text(app) -> str:
+    with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        return gettext("The form had expired or was sent from elsewhere. Go back, reload the page and try again.")
+
+
+def spy_on_view(app, monkeypatch, endpoint: str) -> list:
+    """Record POST requests that reach the endpoint's view. functools.wraps keeps the view's module and name, which is
+    what Flask-WTF's exemption check looks at, so the spy cannot hide (or add) an exemption."""
+    view = app.view_functions[endpoint]
+    calls: list = []
+
+    @functools.wraps(view)
+    def spy(*args, **kwargs):
+        if request.method == "POST":
+            calls.append(kwargs)
+        return view(*args, **kwargs)
+
+    assert (spy.__module__, spy.__name__) == (view.__module__, view.__name__)
+    monkeypatch.setitem(app.view_functions, endpoint, spy)
+    return calls
+
+
+# The state-changing endpoints protected by the CSRF token, each with how to exercise it
+
+@dataclass
+class World:
+    app: Any
+    client: Any
+    session: Any
+    login_as: Callable
+    monkeypatch: Any
+
+
+@dataclass
+class Case:
+    page: str  # the page that renders the form
+    url: str  # where the form posts
+    data: dict  # what the visitor fills in; the page's hidden fields are added
+    state: Callable[[], Any]  # the piece of state the request would change
+    after: Any  # that state after a valid submission
+    ok: tuple[int, ...] = (200, 302, 303)  # the answer to a valid submission
+
+
+PROTECTED: dict[str, Callable[[World], Case]] = {}
+
+
+def protects(endpoint: str):
+    def register(build):
+        PROTECTED[endpoint] = build
+        return build
+    return register
+
+
+def session_count(session, model, *where) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _customer(session, email="kunde@example.no") -> User:
+    user = create_user(session, email=email, password=OLD_PASSWORD, name="Kari Kunde", role="customer")
+    session.commit()
+    return user
+
+
+def _passwords(session, user_id: int) -> tuple[bool, bool]:
+    password_hash = session.get(User, user_id).password_hash
+    return check_password_hash(password_hash, OLD_PASSWORD), check_password_hash(password_hash, NEW_PASSWORD)
+
+
+def _order(session, *, payment_method: str, unit=None) -> Order:
+    product = make_product(session, unit=unit, price_ore=50000, stock=5)
+    session.commit()
+    extra = {"organisation_name": "Oslo kommune", "org_number": "974760673", "buyer_reference": "PO-1",
+             "invoice_email": "faktura@example.no"} if payment_method == "invoice" else {}
+    order = orders.place_order(
+        session, {product.id: 1},
+        orders.Details(email="kari@example.no", name="Kari Nordmann", delivery_method="shipping",
+                       payment_method=payment_method, address_line="Storgata 1", postcode="0155", city="Oslo", **extra),
+        now=datetime.now(UTC), payment_window=timedelta(minutes=15), shipping=orders.ShippingRule(),
+    )
+    session.commit()
+    return order
+
+
+def _card_order_with_intent(session, intent_id: str) -> Order:
+    order = _order(session, payment_method="card")
+    order.payment_intent_id = intent_id
+    session.commit()
+    return order
+
+
+@protects("auth.register")
+def _register(w: World) -> Case:
+    def state():
+        return session_count(w.session, User, User.email == "ny@example.no"), logged_in_as(w.client) is not None
+
+    return Case("/registrer", "/registrer",
+                {"name": "Ny Kunde", "email": "ny@example.no", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                state, after=(1, True))
+
+
+@protects("auth.login")
+def _login(w: World) -> Case:
+    user = _customer(w.session)
+    return Case("/logg-inn", "/logg-inn", {"email": "kunde@example.no", "password": OLD_PASSWORD},
+                lambda: logged_in_as(w.client), after=user.session_id)
+
+
+@protects("auth.logout")
+def _logout(w: World) -> Case:
+    user = w.login_as("customer")
+    # Logged in, the account page and every other page carry the log-out form in the header.
+    assert logged_in_as(w.client) == user.session_id
+    return Case("/konto", "/logg-ut", {}, lambda: logged_in_as(w.client), after=None)
+
+
+@protects("auth.forgot_password")
+def _forgot_password(w: World) -> Case:
+    _customer(w.session)
+    return Case("/glemt-passord", "/glemt-passord", {"email": "kunde@example.no"},
+                lambda: session_count(w.session, OutboxMessage), after=1)
+
+
+@protects("auth.reset_password")
+def _reset_password(w: World) -> Case:
+    user = _customer(w.session)
+    user_id = user.id
+    path = f"/nytt-passord/{make_reset_token(user, w.app.config['SECRET_KEY'])}"
+    return Case(path, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                lambda: _passwords(w.session, user_id), after=(False, True))
+
+
+@protects("account.change_password")
+def _change_password(w: World) -> Case:
+    user_id = w.login_as("customer").id
+    return Case("/konto/passord", "/konto/passord",
+                {"current_password": OLD_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                lambda: _passwords(w.session, user_id), after=(False, True))
+
+
+@protects("cart.update")
+def _cart_update(w: World) -> Case:
+    user_id = w.login_as("customer").id
+    product = make_product(w.session)
+    cart.set_user_quantity(w.session, user_id, product.id, 1)
+    w.session.commit()
+    product_id = product.id
+    return Case("/handlekurv", "/handlekurv/endre", {"quantity": "3"},
+                lambda: cart.user_items(w.session, user_id), after={product_id: 3})
+
+
+def _guest_cart(w: World) -> int:
+    product = make_product(w.session, stock=5)
+    w.session.commit()
+    with w.client.session_transaction() as cookie:
+        cookie["cart"] = {str(product.id): 1}
+    return product.id
+
+
+@protects("checkout.details")
+def _checkout_details(w: World) -> Case:
+    _guest_cart(w)
+
+    def state():
+        with w.client.session_transaction() as cookie:
+            return (cookie.get("checkout") or {}).get("name")
+
+    return Case("/kasse/", "/kasse/", checkout_details(), state, after="Kari Nordmann")
+
+
+@protects("checkout.review")
+def _checkout_review(w: World) -> Case:
+    product_id = _guest_cart(w)
+    with w.client.session_transaction() as cookie:
+        cookie["checkout"] = checkout_details()
+
+    def state():
+        reserved = w.session.scalar(select(func.sum(StockRecord.reserved)).where(StockRecord.product_id == product_id))
+        return session_count(w.session, Order), reserved
+
+    return Case("/kasse/oppsummering", "/kasse/oppsummering", {}, state, after=(1, 1))
+
+
+@protects("checkout.confirm_card")
+def _confirm_card(w: World) -> Case:
+    # The JSON answer goes to pay.js, which posts the page's form (FormData), hidden csrf_token included;
+    # see also test_the_card_payment_script_posts_the_forms_csrf_token. Stripe is replaced by fakes.
+    order = _card_order_with_intent(w.session, "pi_csrf_test")
+    order_id, token = order.id, order.public_token
+    charged: list = []
+
+    def retrieve_intent(intent_id):
+        return payments.Intent(id=intent_id, client_secret=f"{intent_id}_secret_x", status="requires_payment_method",
+                               amount_ore=50000)
+
+    def pay_with(intent_id, payment_method_id):
+        charged.append((intent_id, payment_method_id))
+        return payments.Intent(id=intent_id, client_secret=f"{intent_id}_secret_x", status="succeeded", amount_ore=50000)
+
+    w.monkeypatch.setattr(payments, "retrieve_intent", retrieve_intent)
+    w.monkeypatch.setattr(payments, "pay_with", pay_with)
+    return Case(f"/kasse/betal/{token}", f"/kasse/betal/{token}", {"payment_method": "pm_card_visa"},
+                lambda: (list(charged), w.session.get(Order, order_id).status),
+                after=([("pi_csrf_test", "pm_card_visa")], "pending_payment"), ok=(200,))
+
+
+@protects("coordinator.refund")
+def _refund(w: World) -> Case:
+    order = _card_order_with_intent(w.session, "pi_csrf_refund")
+    orders.record_payment_succeeded(w.session, intent_id="pi_csrf_refund", amount_ore=order.total_ore, currency="nok",
+                                    now=datetime.now(UTC))
+    w.session.commit()
+    order_id = order.id
+    w.login_as("coordinator")
+    refunds: list = []
+
+    def refund(intent_id, amount_ore, *, idempotency_key):
+        refunds.append((intent_id, amount_ore))
+        return "re_csrf_test"
+
+    w.monkeypatch.setattr(payments, "refund", refund)
+
+    def state():
+        refund_rows = session_count(w.session, Payment, Payment.kind == "refund")
+        return w.session.get(Order, order_id).refunded_ore, refund_rows, list(refunds)
+
+    return Case(f"/coordinator/ordre/{order_id}", f"/coordinator/ordre/{order_id}/refunder", {"amount": "100"},
+                state, after=(10000, 1, [("pi_csrf_refund", 10000)]))
+
+
+@protects("coordinator.cancel")
+def _cancel(w: World) -> Case:
+    order_id = _order(w.session, payment_method="invoice").id
+    w.login_as("coordinator")
+    return Case(f"/coordinator/ordre/{order_id}", f"/coordinator/ordre/{order_id}/kanseller",
+                {"reason": "Kunden angret"}, lambda: w.session.get(Order, order_id).status, after="cancelled")
+
+
+@protects("workshop.set_status")
+def _workshop_status(w: World) -> Case:
+    unit = make_unit(w.session)
+    order = _order(w.session, payment_method="invoice", unit=unit)  # confirmed for invoicing: ready to pack
+    fulfilment_id = w.session.scalar(select(Fulfilment.id).where(Fulfilment.order_id == order.id))
+    w.login_as("staff", unit=unit)
+    # The page's form for the next step carries status=packed as a hidden field.
+    return Case("/workshop/ordre", f"/workshop/ordre/{fulfilment_id}/status", {},
+                lambda: w.session.get(Fulfilment, fulfilment_id).status, after="packed")
+
+
+# The tests
+
+def test_every_state_changing_endpoint_has_a_csrf_test(app):
+    """A new POST (PUT, PATCH, DELETE) endpoint fails here until it has a case above or an exemption test."""
+    methods = set(app.config["WTF_CSRF_METHODS"])
+    found = {rule.endpoint for rule in app.url_map.iter_rules() if rule.methods & methods}
+    covered = set(PROTECTED) | set(EXEMPT)
+    assert not set(PROTECTED) & set(EXEMPT)
+    assert not found - covered, f"state-changing endpoints without a CSRF test: {sorted(found - covered)}"
+    assert not covered - found, f"CSRF tests for endpoints that no longer exist: {sorted(covered - found)}"
+
+
+def test_the_csrf_setting_is_read_per_request(app, client, login_as):
+    """The fixtures' WTF_CSRF_ENABLED=False, then True on the same app: the next request is checked."""
+    user = login_as("customer")
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post("/logg-ut").status_code == 400
+    assert logged_in_as(client) == user.session_id
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.post("/logg-ut").status_code == 302
+    assert logged_in_as(client) is None
+
+
+@pytest.mark.parametrize("endpoint", sorted(PROTECTED))
+def test_a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(endpoint, app, client, session, login_as,
+                                                                          monkeypatch):
+    world = World(app, client, session, login_as, monkeypatch)
+    case = PROTECTED[endpoint](world)
+    assert app.url_map.bind("verkstedbutikken.test").match(case.url, method="POST")[0] == endpoint
+    app.config["WTF_CSRF_ENABLED"] = True
+    view_calls = spy_on_view(app, monkeypatch, endpoint)
+
+    def current_state():
+        session.rollback()  # read what the requests committed, and hold no transaction open meanwhile
+        value = case.state()
+        session.rollback()
+        return value
+
+    hidden = hidden_fields(client, case.page, case.url)  # the form as the page renders it, token included
+    before = current_state()
+    assert before != case.after
+    refusal = csrf_refusal_text(app)
+    attempts = {
+        "no token": {k: v for k, v in hidden.items() if k != "csrf_token"},
+        "a made-up token": {**hidden, "csrf_token": "IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAi.fake"},
+        "another session's token": {**hidden, "csrf_token": token_of_another_session(app)},
+    }
+    for how, fields in attempts.items():
+        response = client.post(case.url, data={**case.data, **fields})
+
+        assert response.status_code == 400, f"{endpoint} with {how}: {response.status_code}"
+        assert refusal in html.unescape(response.get_data(as_text=True)), f"{endpoint} with {how}: not the CSRF refusal"
+        assert view_calls == [], f"{endpoint} with {how}: the view ran"
+        assert current_state() == before, f"{endpoint} with {how} changed the state"
+
+    # The same form with the page's own token goes through: the refusals above were the token's doing.
+    response = client.post(case.url, data={**case.data, **hidden})
+
+    assert response.status_code in case.ok, f"{endpoint} with its token: {response.status_code}"
+    assert len(view_calls) == 1
+    assert current_state() == case.after
+
+
+def test_the_card_payment_script_posts_the_forms_csrf_token():
+    """The card payment is answered in JSON but posted by pay.js from the form, so it carries the token."""
+    script = (Path(__file__).parent.parent / "static" / "js" / "pay.js").read_text()
+    assert "new FormData(form)" in script and 'getElementById("card-form")' in script
+    template = (Path(__file__).parent.parent / "templates" / "checkout" / "pay.html").read_text()
+    card_form = template[template.index('id="card-form"'):template.index("</form>", template.index('id="card-form"'))]
+    assert 'name="csrf_token" value="{{ csrf_token() }}"' in card_form
+
+
+# The exempt endpoints and what protects them instead
+
+def _event(intent_id: str, amount_ore: int) -> str:
+    return json.dumps({"id": "evt_csrf_test", "type": "payment_intent.succeeded",
+                       "data": {"object": {"id": intent_id, "amount": amount_ore, "currency": "nok"}}})
+
+
+@pytest.mark.parametrize("signature", [None, "t=1,v1=0000", "wrong-secret"])
+def test_the_webhook_without_a_valid_signature_is_refused_and_changes_nothing(app, client, session, signature):
+    assert "webhooks.stripe_webhook" in EXEMPT
+    app.config.update(WTF_CSRF_ENABLED=True, STRIPE_WEBHOOK_SECRET="whsec_csrf_test")
+    order = _card_order_with_intent(session, "pi_csrf_hook")
+    order_id = order.id
+    payload = _event("pi_csrf_hook", order.total_ore)
+    if signature == "wrong-secret":
+        signature = payments.sign_for_test(payload, "whsec_someone_else")
+    headers = {"Content-Type": "application/json"} | ({"Stripe-Signature": signature} if signature else {})
+
+    response = client.post("/stripe/webhook", data=payload, headers=headers)
+
+    assert response.status_code == 400
+    session.rollback()
+    assert session.get(Order, order_id).status == "pending_payment"
+    assert session_count(session, ProcessedEvent) == 0
+
+
+def test_a_signed_webhook_needs_no_csrf_token(app, client, session):
+    """The exemption is real (Stripe cannot send a token): a correctly signed event is applied."""
+    app.config.update(WTF_CSRF_ENABLED=True, STRIPE_WEBHOOK_SECRET="whsec_csrf_test")
+    order = _card_order_with_intent(session, "pi_csrf_hook")
+    order_id = order.id
+    payload = _event("pi_csrf_hook", order.total_ore)
+
+    response = client.post("/stripe/webhook", data=payload, headers={
+        "Content-Type": "application/json", "Stripe-Signature": payments.sign_for_test(payload, "whsec_csrf_test")})
+
+    assert response.status_code == 200
+    session.rollback()
+    assert session.get(Order, order_id).status == "paid"
+
+
+def _cart_of(client, session, user_id):
+    if user_id is not None:
+        session.rollback()
+        items = cart.user_items(session, user_id)
+        session.rollback()
+        return items
+    with client.session_transaction() as cookie:
+        return cart.clean(cookie.get("cart"))
+
+
+@pytest.mark.parametrize("header", ["Origin", "Referer"])
+@pytest.mark.parametrize("who", ["guest", "customer"])
+def test_add_to_cart_from_another_site_is_refused_and_the_cart_stays_empty(app, client, session, login_as, who, header):
+    assert "cart.add" in EXEMPT
+    app.config["WTF_CSRF_ENABLED"] = True
+    user_id = login_as("customer").id if who == "customer" else None
+    product = make_product(session)
+    session.commit()
+    sent_from = FOREIGN_ORIGIN if header == "Origin" else f"{FOREIGN_ORIGIN}/produkt/lokk"
+
+    response = client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": 1},
+                           headers={header: sent_from})
+
+    assert 400 <= response.status_code < 500
+    assert _cart_of(client, session, user_id) == {}
+
+
+@pytest.mark.parametrize("header", ["Origin", "Referer"])
+@pytest.mark.parametrize("who", ["guest", "customer"])
+def test_add_to_cart_from_our_own_pages_needs_no_csrf_token(app, client, session, login_as, who, header):
+    """The cached product page carries no token, and the request still works from our own origin."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    user_id = login_as("customer").id if who == "customer" else None
+    product = make_product(session)
+    session.commit()
+    sent_from = OUR_ORIGIN if header == "Origin" else f"{OUR_ORIGIN}/produkt/{product.id}"
+
+    response = client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": 1},
+                           headers={header: sent_from})
+
+    assert response.status_code == 303
+    assert _cart_of(client, session, user_id) == {product.id: 1}

@@ -1,12 +1,13 @@
 """Template helpers: money in kroner, times in Europe/Oslo, asset URLs, and pagination links."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from babel import dates
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
 
@@ -30,13 +31,27 @@ def number(value) -> str:
     return format_decimal(value, locale=str(get_locale()))
 
 
-def oslo_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """Show a UTC timestamp in Europe/Oslo time."""
-    return format_datetime(value, fmt) if value else ""
+def _formatting_locale() -> str:
+    """The locale dates are written in: English the British way (22 Nov 2026, 14:05), not the
+    American (11/22/26, 2:05 PM), for a Norwegian shop whose English readers are mostly European."""
+    locale = str(get_locale())
+    return "en_GB" if locale == "en" else locale
 
 
-def oslo_date(value: datetime | None, fmt: str = "long") -> str:
-    return format_date(value, fmt) if value else ""
+def oslo_datetime(value: datetime | None, fmt: str = "short") -> str:
+    """Show a UTC timestamp in Europe/Oslo time ("22.11.2026, 14:05")."""
+    if not value:
+        return ""
+    return dates.format_datetime(value, fmt, tzinfo=get_timezone(), locale=_formatting_locale())
+
+
+def oslo_date(value: date | datetime | None, fmt: str = "long") -> str:
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return dates.format_date(value.astimezone(get_timezone()) if value.tzinfo else
+                                 value.replace(tzinfo=UTC).astimezone(get_timezone()), fmt, locale=_formatting_locale())
+    return dates.format_date(value, fmt, locale=_formatting_locale())
 
 
 def url_with(**changes) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import render_template
 from flask_babel import force_locale
@@ -20,6 +21,7 @@ from shop.mail import queue_email
 from shop.models import AuditEvent, Fulfilment, Order, OrderLine, Payment
 
 SHIPPING_VAT_BP = 2500
+OSLO = ZoneInfo("Europe/Oslo")  # promised dates are Norwegian calendar days
 
 
 class OrderError(Exception):
@@ -259,7 +261,7 @@ def _create_order(session, plans: list[_Plan], details: Details, *, now, payment
             stock_record_id=plan.stock_record_id, title=plan.product.title, sku=plan.product.sku,
             unit_price_ore=plan.product.price_ore, vat_rate_bp=plan.product.vat_rate_bp, quantity=plan.quantity,
             made_to_order=plan.made_to_order,
-            promised_date=(now + timedelta(days=plan.product.lead_time_days or 0)).date()
+            promised_date=(now + timedelta(days=plan.product.lead_time_days or 0)).astimezone(OSLO).date()
             if plan.made_to_order else None,
         )
         for plan in plans

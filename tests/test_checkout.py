@@ -361,3 +361,35 @@ def test_placing_orders_is_limited_per_client_address(app, client, session):
     assert [a.status_code for a in answers] == [303, 429]
     assert "For mange bestillinger" in answers[1].get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_a_pickup_order_says_where_to_pick_it_up(client, session):
+    unit = make_unit(session, name="Bastøy fengsel", postal_address="Bastøy fengsel\n3190 Horten",
+                     contact_email="verksted@bastoy.example")
+    product = make_product(session, unit=unit, stock=3)
+    session.commit()
+    add(client, product, 1)
+    client.post("/kasse/", data=checkout_details(delivery_method="pickup", **INVOICE))
+    status_path = client.post("/kasse/oppsummering").headers["Location"]
+
+    page = client.get(status_path).get_data(as_text=True)
+    mail = session.scalar(select(OutboxMessage.body))
+
+    assert "Hentes hos" in page and "Bastøy fengsel, Bastøy fengsel, 3190 Horten" in page
+    assert 'href="mailto:verksted@bastoy.example"' in page
+    assert "- Bastøy fengsel, Bastøy fengsel, 3190 Horten (verksted@bastoy.example)" in mail
+
+
+def test_the_thank_you_note_shows_right_after_paying_not_on_every_later_visit(client, session):
+    product = make_product(session, stock=3)
+    session.commit()
+    order = orders.place_order(session, {product.id: 1}, orders.Details(
+        email="a@example.no", name="A", delivery_method="pickup", payment_method="card"),
+        now=NOW, payment_window=timedelta(minutes=15), shipping=orders.ShippingRule())
+    order.payment_intent_id = "pi_thanks"
+    session.commit()
+    orders.record_payment_succeeded(session, intent_id="pi_thanks", amount_ore=order.total_ore, currency="nok", now=NOW)
+    session.commit()
+
+    assert "Takk!" in client.get(f"/ordre/{order.public_token}?betalt=1").get_data(as_text=True)
+    assert "Takk!" not in client.get(f"/ordre/{order.public_token}").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """Order rules through the services: reservation, split per unit, allocation, expiry, late payment, cancel."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -426,3 +426,13 @@ def test_order_lines_snapshot_title_sku_and_price(session):
 
     line = session.scalar(select(OrderLine).where(OrderLine.order_id == order.id))
     assert (line.title, line.sku, line.unit_price_ore) == ("Benk i eik", product.sku, 129900)
+
+
+def test_the_promised_date_is_a_norwegian_calendar_day(session):
+    product = make_product(session, stock=0, made_to_order=True, lead_time_days=10)
+    session.commit()
+    late_evening = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)  # already 21 November in Oslo
+
+    order = place(session, {product.id: 1}, now=late_evening)
+
+    assert order.lines[0].promised_date == date(2026, 12, 1)

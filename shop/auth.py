@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from shop import cart
 from shop.accounts import authenticate, normalise_email
@@ -63,6 +63,8 @@ def too_many_attempts(error: RateLimitExceeded):
 @limiter.limit(_login_limit, key_func=_submitted_email, methods=["POST"])
 def login():
     """Log in with e-mail and password, limited per client address and per e-mail address."""
+    if current_user.is_authenticated and request.method == "GET":  # already in: go where they were going
+        return redirect(safe_next(request.args.get("next")) or url_for(START_PAGE.get(current_user.role, "catalogue.home")))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)

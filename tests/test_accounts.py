@@ -556,3 +556,13 @@ def test_logging_in_with_an_unknown_address_costs_a_password_hash_check_too(sess
     assert authenticate(session, "kunde@example.no", PASSWORD) is not None
     method = session.scalar(select(User.password_hash)).split("$")[0]
     assert checked == [method, method, method]  # the same kind of hash, every time
+
+
+@pytest.mark.parametrize(("role", "start"), [("customer", "/"), ("coordinator", "/coordinator/ordre")])
+def test_the_login_page_sends_someone_already_logged_in_on(client, login_as, role, start):
+    login_as(role)
+
+    response = client.get("/logg-inn")
+
+    assert response.status_code == 302 and response.headers["Location"] == start
+    assert client.get("/logg-inn?next=/handlekurv").headers["Location"] == "/handlekurv"

@@ -4,27 +4,56 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from shop.accounts import NotPermitted
+from shop.mail import queue_email
 from shop.models import Fulfilment, Order
 from shop.orders import audit
 
-FULFILMENT_FLOW: dict[str, set[str]] = {
-    "pending": {"packed"},
-    "packed": {"shipped", "ready_for_pickup", "pending"},
-    "shipped": {"delivered"},
-    "ready_for_pickup": {"delivered"},
-    "delivered": set(),
-    "cancelled": set(),
+# The steps each status allows, by the order's delivery method. The first step of each is the way
+# forward, which the packing queue offers; packed → pending unpacks goods packed by mistake.
+FULFILMENT_FLOW: dict[str, dict[str, tuple[str, ...]]] = {
+    "shipping": {
+        "pending": ("packed",),
+        "packed": ("shipped", "pending"),
+        "shipped": ("delivered",),
+        # Before the steps followed the delivery method, shipping orders could be marked ready for
+        # pickup; let those still be closed.
+        "ready_for_pickup": ("delivered",),
+        "delivered": (),
+        "cancelled": (),
+    },
+    "pickup": {
+        "pending": ("packed",),
+        "packed": ("ready_for_pickup", "pending"),
+        "ready_for_pickup": ("delivered",),
+        "shipped": ("delivered",),  # likewise: pickup orders marked as sent before
+        "delivered": (),
+        "cancelled": (),
+    },
 }
+# The step that hands the goods over, which only one delivery method has.
+HANDOVER_STEP = {"shipping": "shipped", "pickup": "ready_for_pickup"}
+# Moving to these tells the customer by e-mail (templates/orders/email_fulfilment_<status>*.txt).
+CUSTOMER_NOTICES = ("shipped", "ready_for_pickup")
 # Orders whose goods may be packed: paid, or confirmed for invoicing.
 WORKABLE_ORDER_STATUSES = ("paid", "awaiting_invoice", "invoiced", "completed")
 
 
 class InvalidFulfilmentStep(Exception):
     """The fulfilment cannot move from its status to the one asked for."""
+
+    def __init__(self, status: str, target: str, delivery_method: str):
+        super().__init__(f"{status} → {target} ({delivery_method})")
+        self.status, self.target, self.delivery_method = status, target, delivery_method
+
+
+class WrongDeliveryStep(InvalidFulfilmentStep):
+    """The step belongs to the other delivery method: sending a pickup order, or the reverse."""
 
 
 @dataclass(frozen=True)
@@ -54,28 +83,55 @@ def queue(session: Session, actor: Actor, *, open_only: bool = True) -> list[Ful
     return list(session.scalars(stmt))
 
 
+def next_step(fulfilment: Fulfilment) -> str | None:
+    """Return the step forward from the fulfilment's status, for its order's delivery method."""
+    steps = FULFILMENT_FLOW[fulfilment.order.delivery_method].get(fulfilment.status, ())
+    return steps[0] if steps else None
+
+
 def advance(session: Session, actor: Actor, fulfilment_id: int, target: str, *, now: datetime,
             tracking_number: str = "") -> Fulfilment:
     """Move a fulfilment one step along FULFILMENT_FLOW; the same step twice is harmless.
 
+    Sending the goods, or making them ready for pickup, queues an e-mail to the customer in the
+    same transaction; a repeated step changes nothing and sends nothing.
+
     Raises:
         NotPermitted: the fulfilment belongs to another unit (or its order is not confirmed).
+        WrongDeliveryStep: the step belongs to the other delivery method.
         InvalidFulfilmentStep: the flow does not allow that move.
     """
+    # The row lock makes a double submit wait for the first, then find the status already set.
     fulfilment = session.scalar(
         select(Fulfilment).where(Fulfilment.id == fulfilment_id).with_for_update().options(selectinload(Fulfilment.order))
     )
     if fulfilment is None or not actor.may_handle(fulfilment.unit_id):
         raise NotPermitted(f"fulfilment {fulfilment_id}")
-    if fulfilment.order.status not in WORKABLE_ORDER_STATUSES:
+    order = fulfilment.order
+    if order.status not in WORKABLE_ORDER_STATUSES:
         raise NotPermitted(f"order {fulfilment.order_id} is not confirmed")
     if fulfilment.status == target:
         return fulfilment
-    if target not in FULFILMENT_FLOW[fulfilment.status]:
-        raise InvalidFulfilmentStep(f"{fulfilment.status} → {target}")
+    method = order.delivery_method
+    if target in HANDOVER_STEP.values() and target != HANDOVER_STEP[method]:
+        raise WrongDeliveryStep(fulfilment.status, target, method)
+    if target not in FULFILMENT_FLOW[method].get(fulfilment.status, ()):
+        raise InvalidFulfilmentStep(fulfilment.status, target, method)
     if target == "shipped":
         fulfilment.tracking_number = tracking_number.strip()[:100]
     fulfilment.status = target
     fulfilment.updated_at = now
     audit(session, actor.user_id, f"fulfilment.{target}", "fulfilment", fulfilment.id)
+    if target in CUSTOMER_NOTICES:
+        _queue_notice(session, fulfilment)
     return fulfilment
+
+
+def _queue_notice(session: Session, fulfilment: Fulfilment) -> None:
+    """Queue the e-mail (in bokmål) that tells the customer this part is sent or ready for pickup."""
+    order = fulfilment.order
+    with force_locale("nb"):
+        body = render_template(f"orders/email_fulfilment_{fulfilment.status}.txt", order=order, fulfilment=fulfilment)
+        subject = render_template(f"orders/email_fulfilment_{fulfilment.status}_subject.txt", order=order,
+                                  fulfilment=fulfilment).strip()
+    queue_email(session, to=order.email, subject=subject, body=body)

@@ -21,12 +21,7 @@ def _actor() -> fulfilment.Actor:
 @bp.get("/ordre")
 @role_required("staff")
 def orders():
-    actor = _actor()
-    if actor.unit_id is None:
-        abort(403)
-    show_all = request.args.get("vis") == "alle"
-    return render_template("workshop/orders.html", fulfilments=fulfilment.queue(db.session, actor, open_only=not show_all),
-                           show_all=show_all)
+    return _queue_page()
 
 
 @bp.post("/ordre/<int:fulfilment_id>/status")
@@ -39,10 +34,29 @@ def set_status(fulfilment_id: int):
     except NotPermitted:
         db.session.rollback()
         abort(404)
-    except (fulfilment.InvalidFulfilmentStep, KeyError):
+    except fulfilment.InvalidFulfilmentStep as error:
         db.session.rollback()
-        flash(_("That step is not possible from the current status."), "error")
-        return redirect(url_for("workshop.orders"), 303)
+        flash(_refusal(error), "error")
+        # The queue with the message: a page left open while a colleague moved the order shows it as it is now.
+        return _queue_page(409)
     db.session.commit()
     flash(_("Status updated."), "success")
     return redirect(url_for("workshop.orders"), 303)
+
+
+def _queue_page(status_code: int = 200):
+    actor = _actor()
+    if actor.unit_id is None:
+        abort(403)
+    show_all = request.args.get("vis") == "alle"
+    fulfilments = fulfilment.queue(db.session, actor, open_only=not show_all)
+    return render_template("workshop/orders.html", fulfilments=fulfilments, show_all=show_all,
+                           next_step=fulfilment.next_step), status_code
+
+
+def _refusal(error: fulfilment.InvalidFulfilmentStep) -> str:
+    if isinstance(error, fulfilment.WrongDeliveryStep):
+        if error.delivery_method == "shipping":
+            return _("The customer chose shipping for this order, so it cannot be made ready for pickup.")
+        return _("The customer picks up this order, so it cannot be marked as sent.")
+    return _("That step is not possible from the current status.")

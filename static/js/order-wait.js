@@ -11,7 +11,7 @@
       .then(function (response) { return response.json(); })
       .then(function (state) {
         if (state.paid || state.status !== "pending_payment") {
-          window.location.replace(window.location.pathname);
+          window.location.replace(window.location.pathname + "?betalt=1"); // the page then thanks for the payment
         } else if (tries < 30) {
           window.setTimeout(check, 2000);
         }

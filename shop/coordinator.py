@@ -5,16 +5,18 @@ import re
 import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import DecimalField, HiddenField, StringField
+from sqlalchemy import func, or_, select
+from wtforms import BooleanField, DecimalField, HiddenField, SearchField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import TextInput
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 
 from shop import orders, payments
 from shop.accounts import role_required
@@ -66,14 +68,51 @@ class CancelForm(FlaskForm):
     reason = StringField(_l("Reason (kept in the log)"), validators=[DataRequired(_l("Say why the order is cancelled.")), Length(max=500)])
 
 
+ORDER_STATUS_CHOICES = [
+    ("", _l("All")), ("pending_payment", _l("Awaiting payment")), ("paid", _l("Paid")),
+    ("awaiting_invoice", _l("Confirmed – invoice to follow")), ("invoiced", _l("Invoiced")),
+    ("expired", _l("Expired – not paid in time")), ("cancelled", _l("Cancelled")), ("refunded", _l("Refunded")),
+    ("completed", _l("Completed")),
+]
+ORDERS_PER_PAGE = 50
+
+
+class OrderFilterForm(FlaskForm):
+    """Find orders: GET only, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Order number, name, organisation or e-mail"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), choices=[SelectChoice(v, label) for v, label in ORDER_STATUS_CHOICES],
+                         validators=[Optional()])
+    attention = BooleanField(_l("Only orders that need attention"), false_values=("", "0", "false"))
+
+
 @bp.get("/ordre")
 @role_required("coordinator")
 def order_list():
-    status = request.args.get("status") or None
-    stmt = select(Order).order_by((Order.attention != "").desc(), Order.id.desc()).limit(200)
-    if status in orders.ORDER_FLOW:
-        stmt = stmt.where(Order.status == status)
-    return render_template("coordinator/orders.html", orders=list(db.session.scalars(stmt)), status=status)
+    form = OrderFilterForm(request.args)
+    if request.args and not form.validate():
+        return render_template("coordinator/orders.html", form=form, result=None), 400
+    stmt = select(Order)
+    if form.status.data:
+        stmt = stmt.where(Order.status == form.status.data)
+    if form.attention.data:
+        stmt = stmt.where(Order.attention != "")
+    if query := (form.q.data or "").strip():
+        like = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(Order.number).like(like, escape="\\"), func.lower(Order.name).like(like, escape="\\"),
+                              func.lower(Order.organisation_name).like(like, escape="\\"), Order.email.like(like, escape="\\")))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = request.args.get("page", 1, type=int)
+    pages = max(1, -(-total // ORDERS_PER_PAGE))
+    if page < 1 or page > pages:
+        abort_with_message(404, _("There is no page %(page)s of this list.", page=page))
+    orders_ = db.session.scalars(stmt.order_by((Order.attention != "").desc(), Order.id.desc())
+                                 .limit(ORDERS_PER_PAGE).offset((page - 1) * ORDERS_PER_PAGE))
+    result = SimpleNamespace(items=list(orders_), total=total, page=page, pages=pages)
+    return render_template("coordinator/orders.html", form=form, result=result)
 
 
 def _order(order_id: int) -> Order:

@@ -393,3 +393,52 @@ def test_the_thank_you_note_shows_right_after_paying_not_on_every_later_visit(cl
 
     assert "Takk!" in client.get(f"/ordre/{order.public_token}?betalt=1").get_data(as_text=True)
     assert "Takk!" not in client.get(f"/ordre/{order.public_token}").get_data(as_text=True)
+
+
+def test_the_coordinator_finds_orders_by_number_name_or_email_and_status(client, session, login_as):
+    product = make_product(session, stock=10)
+    session.commit()
+    placed = []
+    for name, email in (("Kari Nordmann", "kari@example.no"), ("Ola 100%_ Hansen", "ola@firma.no")):
+        placed.append(orders.place_order(session, {product.id: 1}, orders.Details(
+            email=email, name=name, delivery_method="pickup", payment_method="card"),
+            now=NOW, payment_window=timedelta(minutes=15), shipping=orders.ShippingRule()))
+    placed[1].attention = "Betalt etter utløp"
+    session.commit()
+    login_as("coordinator")
+
+    def numbers(query: str) -> list[str]:
+        page = client.get(f"/coordinator/ordre?{query}")
+        assert page.status_code == 200
+        return re.findall(r">(VB-\d{6})</a>", page.get_data(as_text=True))
+
+    assert numbers("") == [placed[1].number, placed[0].number]  # attention first
+    assert numbers("q=KARI") == [placed[0].number]
+    assert numbers("q=firma.no") == [placed[1].number]
+    assert numbers(f"q={placed[0].number.lower()}") == [placed[0].number]
+    assert numbers("q=100%25_") == [placed[1].number]  # % and _ are searched for, not wildcards
+    assert numbers("q=%25") == [placed[1].number]
+    assert numbers("attention=y") == [placed[1].number]
+    assert numbers("status=paid") == []
+    bad = client.get("/coordinator/ordre?status=ukjent")
+    assert bad.status_code == 400 and 'id="status-error"' in bad.get_data(as_text=True)
+    assert client.get("/coordinator/ordre?page=9").status_code == 404
+
+
+def test_the_coordinators_order_list_pages_through_many_orders(client, session, login_as):
+    from shop.coordinator import ORDERS_PER_PAGE
+
+    product = make_product(session, stock=ORDERS_PER_PAGE + 5)
+    session.commit()
+    for n in range(ORDERS_PER_PAGE + 1):
+        orders.place_order(session, {product.id: 1}, orders.Details(
+            email=f"k{n}@example.no", name=f"Kunde {n}", delivery_method="pickup", payment_method="card"),
+            now=NOW, payment_window=timedelta(minutes=15), shipping=orders.ShippingRule())
+    session.commit()
+    login_as("coordinator")
+
+    first = client.get("/coordinator/ordre").get_data(as_text=True)
+    second = client.get("/coordinator/ordre?page=2").get_data(as_text=True)
+
+    assert first.count("/coordinator/ordre/") == ORDERS_PER_PAGE and 'rel="next"' in first
+    assert second.count("/coordinator/ordre/") == 1 and "VB-000001" in second

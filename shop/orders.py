@@ -310,7 +310,7 @@ def record_payment_succeeded(
         _flag(order, f"Paid after the reservation expired and the stock is gone: {titles}. Refund or make to order.")
     set_status(order, "paid", now=now)
     session.add(Payment(order_id=order.id, provider_id=intent_id, amount_ore=amount_ore, status="succeeded"))
-    queue_confirmation(session, order)
+    queue_confirmation(session, order, sold_out=[line for line in order.lines if line.id in uncovered])
     return order
 
 
@@ -501,9 +501,14 @@ def audit(session: Session, actor_user_id: int | None, action: str, object_type:
                            detail=detail))
 
 
-def queue_confirmation(session: Session, order: Order) -> None:
-    """Queue the order e-mail (in bokmål) with the link to the order status page."""
-    _queue_customer_email(session, order, "orders/email_confirmation.txt", "orders/email_subject.txt")
+def queue_confirmation(session: Session, order: Order, *, sold_out: list[OrderLine] = ()) -> None:
+    """Queue the order e-mail (in bokmål) with the link to the order status page.
+
+    sold_out: lines a late payment could not get the stock for; the e-mail says so instead of
+    confirming them.
+    """
+    _queue_customer_email(session, order, "orders/email_confirmation.txt", "orders/email_subject.txt",
+                          sold_out=list(sold_out))
 
 
 def _queue_customer_email(session: Session, order: Order, body_template: str, subject_template: str, **context) -> None:

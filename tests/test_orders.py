@@ -253,6 +253,10 @@ def test_a_payment_after_expiry_without_stock_flags_the_order_for_the_coordinato
     assert record_of(session, product).on_hand == 0  # never sold twice
     assert other.status == "awaiting_invoice"
     assert ledger_mismatches(session) == []
+    # The customer is told the truth, not "confirmed".
+    mail = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.contains(order.number))).one()
+    assert mail.subject == f"Bestilling {order.number}: betaling mottatt, noen varer utsolgt"
+    assert "ble noen solgt til andre: " + product.title in mail.body
 
 
 def test_a_wrong_amount_is_flagged(session):

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from math import ceil
 
-from sqlalchemy import Select, and_, exists, func, select
+from flask import current_app
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.models import Category, Product, ProductImage, Unit
 from catalogue.search import matching
 from catalogue.services import Availability, availability
-from inventory.models import Reservation, StockRecord
 
 SORTS = ("newest", "price_asc", "price_desc", "name", "relevance")
 
@@ -100,11 +99,7 @@ def _filtered(session: Session, filters: Filters) -> tuple[Select, object | None
     if filters.max_price_ore is not None:
         stmt = stmt.where(Product.price_ore <= filters.max_price_ore)
     if filters.in_stock:
-        stmt = stmt.where(
-            exists().where(
-                StockRecord.product_id == Product.id, StockRecord.on_hand - StockRecord.reserved > 0
-            )
-        )
+        stmt = stmt.where(stock_source().in_stock(Product.id))
     return stmt, rank
 
 
@@ -163,29 +158,18 @@ def cards(session: Session, ids: list[int]) -> list[Card]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def stock_totals(session: Session, ids: list[int], *, now: datetime | None = None) -> dict[int, tuple[int, int]]:
-    """Return {product_id: (available, low-stock threshold)} as an order line can get it.
+def stock_source():
+    """The stock questions the storefront asks, as the app wired them (``inventory.queries``).
 
-    An order line is filled by one unit (see shop.orders), so "available" is the most that one
-    active unit has free, not the sum over units. Holds past their expiry count as free: they are
-    released before a sale, so they never make a product look sold out.
+    The catalogue does not import inventory: inventory depends on the catalogue (DESIGN.md), so
+    create_app hands the catalogue its stock source.
     """
-    now = now or datetime.now(UTC)
-    expired = (
-        select(Reservation.stock_record_id, func.sum(Reservation.quantity).label("quantity"))
-        .where(Reservation.state == "held", Reservation.expires_at < now)
-        .group_by(Reservation.stock_record_id)
-        .subquery()
-    )
-    free = StockRecord.on_hand - StockRecord.reserved + func.coalesce(expired.c.quantity, 0)
-    rows = session.execute(
-        select(StockRecord.product_id, func.max(free), func.max(StockRecord.low_stock_threshold))
-        .join(Unit, Unit.id == StockRecord.unit_id)
-        .outerjoin(expired, expired.c.stock_record_id == StockRecord.id)
-        .where(StockRecord.product_id.in_(ids), Unit.active.is_(True))
-        .group_by(StockRecord.product_id)
-    )
-    return {pid: (max(0, int(available or 0)), int(threshold or 0)) for pid, available, threshold in rows}
+    return current_app.extensions["stock_source"]
+
+
+def stock_totals(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Return {product_id: (available, low-stock threshold)}, as one order line can get it."""
+    return stock_source().totals(session, ids)
 
 
 def first_pictures(session: Session, ids: list[int]) -> dict[int, Picture]:

@@ -11,8 +11,7 @@ from catalogue.forms import FilterForm
 from catalogue.models import Category, Product, Unit
 from catalogue.seo import product_jsonld
 from catalogue.services import availability
-from shop.errors import abort_with_message
-from shop.extensions import db
+from shop.extensions import abort_with_message, db
 
 bp = Blueprint("catalogue", __name__)
 FEATURED_ON_HOME = 8

@@ -59,6 +59,12 @@ def init_extensions(app: Flask) -> None:
     import inventory.models  # noqa: F401
     from shop import accounts  # noqa: F401  (also registers the user loader)
 
+    # The storefront (catalogue) asks about stock through this; it does not import inventory,
+    # which depends on it (DESIGN.md: inventory → catalogue, shop → both).
+    import inventory.queries
+
+    app.extensions["stock_source"] = inventory.queries
+
 
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per audience."""

@@ -17,8 +17,8 @@ from inventory.services import OutOfStock
 from shop import cart, orders, payments
 from shop.cart_views import current_items, empty
 from shop.checkout_forms import CheckoutForm
-from shop.errors import abort_with_message, render_error
-from shop.extensions import db, limiter
+from shop.errors import render_error
+from shop.extensions import abort_with_message, db, limiter
 from shop.models import Order
 from shop.norway import normalise_org_number
 from shop.security import CONTENT_SECURITY_POLICY, with_stripe

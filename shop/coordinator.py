@@ -20,8 +20,7 @@ from wtforms.widgets import TextInput
 
 from shop import orders, payments
 from shop.accounts import role_required
-from shop.errors import abort_with_message
-from shop.extensions import db
+from shop.extensions import abort_with_message, db
 from shop.models import Order
 from shop.templating import nok
 

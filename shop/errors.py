@@ -2,7 +2,7 @@
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, SecurityError, default_exceptions
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from shop.extensions import db
 
@@ -17,13 +17,6 @@ def _messages() -> dict[int, tuple[str, str]]:
         429: (_("Too many requests"), _("You have made too many requests. Wait a little and try again.")),
         500: (_("Something went wrong"), _("An error occurred on our side. Try again in a little while.")),
     }
-
-
-def abort_with_message(code: int, message: str):
-    """Stop the request with an error page that shows this message to the visitor."""
-    error = default_exceptions[code](description=message)
-    error.user_message = True
-    raise error
 
 
 def render_error(code: int, detail: str | None = None):

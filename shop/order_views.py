@@ -5,8 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from shop import orders
-from shop.errors import abort_with_message
-from shop.extensions import db
+from shop.extensions import abort_with_message, db
 
 bp = Blueprint("orders", __name__)
 

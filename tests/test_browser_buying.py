@@ -497,3 +497,65 @@ def test_the_checkout_details_form_can_be_completed_with_the_keyboard_alone(page
     expect(details).to_contain_text("Storgata 1, 0155 Oslo")
     expect(details).to_contain_text("Kort")
     assert page.watcher.problems == []
+
+
+def test_staff_and_coordinator_pages_pass_axe_fit_a_phone_and_work_by_keyboard(open_page, shop, tmp_path):
+    """The workshop's packing queue and the coordinator's order pages, as their users see them."""
+    from datetime import UTC, datetime, timedelta
+
+    from shop import orders
+    from shop.accounts import create_user
+
+    _, catalogue = shop
+    bench = db.session.scalar(select(Product).where(Product.slug == catalogue.bench))
+    order = orders.place_order(db.session, {bench.id: 1}, orders.Details(
+        email="ola@oslo.kommune.example", name="Ola Innkjøper", delivery_method="pickup", payment_method="invoice",
+        organisation_name="Oslo kommune", org_number="974760673", buyer_reference="PO-4471"),
+        now=datetime.now(UTC), payment_window=timedelta(minutes=15), shipping=orders.ShippingRule())
+    create_user(db.session, email="verksted@example.no", password="passord-verksted", role="staff", unit_id=bench.unit_id)
+    create_user(db.session, email="koord@example.no", password="passord-koord", role="coordinator")
+    db.session.commit()
+    problems = []
+
+    def log_in(page, email, password):
+        page.goto("/logg-inn")
+        page.get_by_label("E-post").fill(email)
+        page.get_by_label("Passord").fill(password)
+        page.get_by_label("Passord").press("Enter")  # by keyboard
+        expect(page.locator("main h1")).to_be_visible()
+
+    def check(page, name):
+        violations, _incomplete = run_axe(page)
+        if blocking(violations):
+            problems.append(f"{name}: axe-core:\n{describe_violations(blocking(violations))}")
+        page.set_viewport_size(PHONE)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            page.screenshot(path=tmp_path / f"phone-{name}.png", full_page=True)
+            problems.append(f"{name}: {width}px wide at 360px; overflowing: {page.evaluate(OVERFLOWING)}")
+        page.set_viewport_size(DESKTOP)
+
+    staff = open_page()
+    log_in(staff, "verksted@example.no", "passord-verksted")
+    expect(staff).to_have_url(re.compile(r"/workshop/ordre$"))
+    expect(staff.get_by_role("heading", name=re.compile(order.number))).to_be_visible()
+    check(staff, "packing queue")
+    staff.get_by_role("button", name=re.compile(r"^Merk som pakket")).focus()
+    staff.keyboard.press("Enter")
+    expect(staff.get_by_role("button", name=re.compile(r"^Klar til henting"))).to_be_visible()
+    expect(staff.get_by_role("button", name=re.compile(r"sendt"))).to_have_count(0)  # a pickup order is not sent
+
+    coordinator = open_page()
+    log_in(coordinator, "koord@example.no", "passord-koord")
+    expect(coordinator).to_have_url(re.compile(r"/coordinator/ordre$"))
+    check(coordinator, "coordinator order list")
+    coordinator.get_by_label("Ordrenummer, navn, virksomhet eller e-post").fill("oslo kommune")
+    coordinator.keyboard.press("Enter")
+    expect(coordinator.get_by_role("link", name=order.number)).to_be_visible()
+    expect(coordinator.get_by_role("status")).to_have_text(re.compile(r"^1 bestilling"))
+    coordinator.get_by_role("link", name=order.number).click()
+    expect(coordinator.get_by_role("heading", level=1)).to_contain_text(order.number)
+    check(coordinator, "coordinator order page")
+
+    assert not problems, "\n".join(problems)
+    assert staff.watcher.problems == [] and coordinator.watcher.problems == []

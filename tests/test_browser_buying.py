@@ -273,7 +273,14 @@ def test_a_declined_card_shows_the_error_in_the_alert_and_another_card_then_pays
     pay_by_card(page, "")  # nothing typed: our own message in bokmål, not the stand-in's English
     expect(page.get_by_role("alert")).to_have_text("Sjekk kortnummeret, utløpsdatoen (MM og ÅÅ) og sikkerhetskoden.")
 
-    pay_by_card(page, "4242 4242 4242 4242")  # typed in groups of four, as printed on the card
+    # Typed key by key in groups of four, as printed on the card.
+    card_field(page, "Kortnummer").fill("")
+    card_field(page, "Kortnummer").press_sequentially("4242 4242 4242 4242")
+    expect(card_field(page, "Kortnummer")).to_have_value(GOOD_CARD)
+    card_field(page, "Utløpsmåned (MM)").fill("12")
+    card_field(page, "Utløpsår (ÅÅ)").fill("30")
+    card_field(page, "Sikkerhetskode (CVC)").fill("123")
+    page.get_by_role("button", name=re.compile(r"^Betal ")).click()
     expect_paid_confirmation(page)
     assert order_with_token(token).status == "paid"
     assert stock_of(catalogue.cutting_board) == (11, 0)

@@ -96,6 +96,16 @@ def test_made_to_order_products_with_some_stock_say_that_a_larger_quantity_will_
     assert "lages til deg" not in client.get("/handlekurv").get_data(as_text=True)
 
 
+def test_a_made_to_order_product_in_stock_says_more_can_be_made(client, session):
+    product = make_product(session, stock=2, made_to_order=True, lead_time_days=28)
+    plain = make_product(session, stock=2)
+    session.commit()
+
+    assert "Trenger du flere? De lages på bestilling: klare om ca. 28 dager." in \
+        client.get(f"/produkt/{product.slug}").get_data(as_text=True)
+    assert "Trenger du flere?" not in client.get(f"/produkt/{plain.slug}").get_data(as_text=True)
+
+
 def test_the_cart_offers_what_one_workshop_can_send_not_the_sum_of_all(client, session):
     """An order line is filled by one unit: 3 at one and 2 at another is 3 for the cart, not 5."""
     from inventory.services import adjust, ensure_stock_record
@@ -375,9 +385,9 @@ def test_a_pickup_order_says_where_to_pick_it_up(client, session):
     page = client.get(status_path).get_data(as_text=True)
     mail = session.scalar(select(OutboxMessage.body))
 
-    assert "Hentes hos" in page and "Bastøy fengsel, Bastøy fengsel, 3190 Horten" in page
-    assert 'href="mailto:verksted@bastoy.example"' in page
-    assert "- Bastøy fengsel, Bastøy fengsel, 3190 Horten (verksted@bastoy.example)" in mail
+    assert "Hentes hos" in page and "Bastøy fengsel, 3190 Horten" in page and "fengsel, Bastøy" not in page
+    assert 'href="mailto:verksted@bastoy.example"' in page and "når varene er klare" in page
+    assert "- Bastøy fengsel, 3190 Horten (verksted@bastoy.example)" in mail
 
 
 def test_the_thank_you_note_shows_right_after_paying_not_on_every_later_visit(client, session):

@@ -339,6 +339,20 @@ def test_an_order_whose_goods_were_sent_cannot_be_cancelled_and_its_stock_stays_
     assert ledger_mismatches(session) == []
 
 
+def test_the_coordinator_is_not_offered_a_cancel_once_goods_are_sent(client, session, login_as):
+    product = make_product(session, stock=4)
+    session.commit()
+    order = place(session, {product.id: 1}, **INVOICE_DETAILS)
+    session.commit()
+    login_as("coordinator")
+    assert "Kanseller bestillingen" in client.get(f"/coordinator/ordre/{order.id}").get_data(as_text=True)
+
+    order.fulfilments[0].status = "shipped"
+    session.commit()
+
+    assert "Kanseller bestillingen" not in client.get(f"/coordinator/ordre/{order.id}").get_data(as_text=True)
+
+
 def test_a_card_payment_that_arrives_just_before_a_cancel_is_never_kept_silently(session):
     """The coordinator saw an unpaid order; the payment landed before the cancel took the lock."""
     product = make_product(session, stock=2)

@@ -21,8 +21,13 @@
     if (input.previousSibling && input.previousSibling.nodeName === "SPAN") input.previousSibling.hidden = true;
     input.setAttribute("inputmode", "numeric");
     input.setAttribute("autocomplete", { number: "cc-number", exp_month: "cc-exp-month", exp_year: "cc-exp-year", cvc: "cc-csc", postal_code: "postal-code" }[name] || "off");
-    // People type card numbers in groups of four; the stand-in accepts digits only.
-    if (name === "number") input.addEventListener("change", function () { input.value = input.value.replace(/\D/g, ""); });
+    // People type card numbers in groups of four; the stand-in takes digits only and moves on after
+    // 16 characters, so drop everything else as it is typed, before the stand-in's own handler runs.
+    if (name === "number") {
+      document.getElementById("card-element").addEventListener("input", function (event) {
+        if (event.target === input && /\D/.test(input.value)) input.value = input.value.replace(/\D/g, "");
+      }, true);
+    }
   });
   var button = document.getElementById("card-submit");
   var errors = document.getElementById("card-errors");
@@ -41,8 +46,10 @@
     errors.hidden = true;
     button.disabled = true;
     status.textContent = text.msgPaying;
+    var tokenising = true;
     try {
       var tokenised = await stripe.createToken(card);
+      tokenising = false;
       if (tokenised.error) return fail(text.demo ? text.msgCard : tokenised.error.message);
       var body = new FormData(form);
       body.append("payment_method", tokenised.token.card.id);
@@ -58,7 +65,7 @@
       }
       fail(answer.message);
     } catch (error) {
-      fail(text.msgError);
+      fail(tokenising ? text.msgCard : text.msgError); // the card details could not be read, or the payment failed
     }
   });
 })();

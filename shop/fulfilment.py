@@ -4,15 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import render_template
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from shop.accounts import NotPermitted
-from shop.mail import queue_email
 from shop.models import Fulfilment, Order
-from shop.orders import audit
+from shop.orders import audit, queue_customer_email
 
 # The steps each status allows, by the order's delivery method. The first step of each is the way
 # forward, which the packing queue offers; packed → pending unpacks goods packed by mistake.
@@ -128,10 +125,6 @@ def advance(session: Session, actor: Actor, fulfilment_id: int, target: str, *, 
 
 
 def _queue_notice(session: Session, fulfilment: Fulfilment) -> None:
-    """Queue the e-mail (in bokmål) that tells the customer this part is sent or ready for pickup."""
-    order = fulfilment.order
-    with force_locale("nb"):
-        body = render_template(f"orders/email_fulfilment_{fulfilment.status}.txt", order=order, fulfilment=fulfilment)
-        subject = render_template(f"orders/email_fulfilment_{fulfilment.status}_subject.txt", order=order,
-                                  fulfilment=fulfilment).strip()
-    queue_email(session, to=order.email, subject=subject, body=body)
+    """Queue the e-mail that tells the customer this part is sent or ready for pickup."""
+    queue_customer_email(session, fulfilment.order, f"orders/email_fulfilment_{fulfilment.status}.txt",
+                         f"orders/email_fulfilment_{fulfilment.status}_subject.txt", fulfilment=fulfilment)

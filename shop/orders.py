@@ -373,7 +373,7 @@ def cancel(session: Session, order: Order, *, actor_user_id: int | None, now: da
     for fulfilment in order.fulfilments:
         fulfilment.status = "cancelled"
     audit(session, actor_user_id, "order.cancel", "order", order.id, reason)
-    _queue_customer_email(session, order, "orders/email_cancelled.txt", "orders/email_cancelled_subject.txt")
+    queue_customer_email(session, order, "orders/email_cancelled.txt", "orders/email_cancelled_subject.txt")
     return order
 
 
@@ -438,7 +438,7 @@ def finish_refund(session: Session, payment: Payment, *, refund_id: str, now: da
     if order.refunded_ore == order.total_ore and order.status in ("paid", "completed"):
         set_status(order, "refunded", now=now)
     if notify:
-        _queue_customer_email(session, order, "orders/email_refunded.txt", "orders/email_refunded_subject.txt",
+        queue_customer_email(session, order, "orders/email_refunded.txt", "orders/email_refunded_subject.txt",
                               payment=payment)
     return order
 
@@ -507,11 +507,12 @@ def queue_confirmation(session: Session, order: Order, *, sold_out: list[OrderLi
     sold_out: lines a late payment could not get the stock for; the e-mail says so instead of
     confirming them.
     """
-    _queue_customer_email(session, order, "orders/email_confirmation.txt", "orders/email_subject.txt",
+    queue_customer_email(session, order, "orders/email_confirmation.txt", "orders/email_subject.txt",
                           sold_out=list(sold_out))
 
 
-def _queue_customer_email(session: Session, order: Order, body_template: str, subject_template: str, **context) -> None:
+def queue_customer_email(session: Session, order: Order, body_template: str, subject_template: str, **context) -> None:
+    """Queue an e-mail to the order's customer, rendered in bokmål from a body and a subject template."""
     with force_locale("nb"):
         body = render_template(body_template, order=order, **context)
         subject = render_template(subject_template, order=order, **context).strip()

@@ -344,6 +344,19 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')]
                + ` (content ${el.scrollWidth}px in ${el.clientWidth}px)`)"""
 
 
+def too_wide_on_a_phone(page, screenshot) -> str | None:
+    """Show the page at 360 px; if it scrolls sideways, save a screenshot and say what overflows."""
+    page.set_viewport_size(PHONE)
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width <= PHONE["width"]:
+            return None
+        page.screenshot(path=screenshot, full_page=True)
+        return f"page is {width}px wide at 360px; overflowing: {page.evaluate(OVERFLOWING)}"
+    finally:
+        page.set_viewport_size(DESKTOP)
+
+
 def test_buying_pages_pass_axe_and_fit_a_360px_phone(page, shop, tmp_path):
     _, catalogue = shop
     serious, minor, to_review, too_wide = [], [], [], []
@@ -361,12 +374,8 @@ def test_buying_pages_pass_axe_and_fit_a_360px_phone(page, shop, tmp_path):
             to_review.append(f"{name} ({page.url}):\n{describe_violations(incomplete)}")
 
     def check_phone(name: str) -> None:
-        page.set_viewport_size(PHONE)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE["width"]:
-            page.screenshot(path=tmp_path / f"phone-{name}.png", full_page=True)
-            too_wide.append(f"{name}: page is {width}px wide; overflowing: {page.evaluate(OVERFLOWING)}")
-        page.set_viewport_size(DESKTOP)
+        if wide := too_wide_on_a_phone(page, tmp_path / f"phone-{name}.png"):
+            too_wide.append(f"{name}: {wide}")
 
     page.goto("/handlekurv")
     expect(page.get_by_text("Handlekurven er tom.")).to_be_visible()
@@ -535,12 +544,8 @@ def test_staff_and_coordinator_pages_pass_axe_fit_a_phone_and_work_by_keyboard(o
         violations, _incomplete = run_axe(page)
         if blocking(violations):
             problems.append(f"{name}: axe-core:\n{describe_violations(blocking(violations))}")
-        page.set_viewport_size(PHONE)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE["width"]:
-            page.screenshot(path=tmp_path / f"phone-{name}.png", full_page=True)
-            problems.append(f"{name}: {width}px wide at 360px; overflowing: {page.evaluate(OVERFLOWING)}")
-        page.set_viewport_size(DESKTOP)
+        if wide := too_wide_on_a_phone(page, tmp_path / f"phone-{name}.png"):
+            problems.append(f"{name}: {wide}")
 
     staff = open_page()
     log_in(staff, "verksted@example.no", "passord-verksted")

@@ -7,12 +7,16 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 STRIPE_PORT ?= 8420
 
-.PHONY: run test assets translations install install-test db demo serve extract-messages clean
+.PHONY: run test quick assets translations install install-test db demo serve extract-messages clean
 
 run: install assets translations db demo serve
 
 test: install-test assets translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quick loop while developing: everything but the browser, localstripe and property-based tests.
+quick: install-test assets translations
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)

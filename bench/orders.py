@@ -1,4 +1,4 @@
-"""Benchmark: card orders placed per second on PostgreSQL by parallel buyers, through shop.orders.place_order.
+"""Benchmark: card orders placed per second on PostgreSQL by parallel buyers, through shop.orders.services.place_order.
 
 Each buyer is a process of its own with its own engine and connection, and runs the full service
 transaction: allocation, savepoint, order + fulfilments + lines, the conditional reservation UPDATEs,
@@ -104,7 +104,7 @@ def seed(app, *, run_id: str, scenario: str, products: int, stock: int) -> list[
 
 
 def _details(index: int, n: int):
-    from shop.orders import Details
+    from shop.orders.services import Details
 
     return Details(email=f"benk{index}-{n}@example.no", name=f"Benk Kjøper {index}", delivery_method="shipping",
                    payment_method="card", address_line="Storgata 1", postcode="0155", city="Oslo")
@@ -116,7 +116,7 @@ def buyer(index: int, url: str, scenario: str, product_ids: list[int], duration:
     from sqlalchemy.orm import Session
 
     from inventory.services import OutOfStock
-    from shop import orders
+    from shop.orders import services as orders
 
     rng = random.Random(index)
     engine = create_engine(url, pool_size=1, max_overflow=0)

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from math import ceil
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from catalogue.models import Category, Product, ProductImage, Unit
+from catalogue.models import Category, Product, ProductImage, Unit, on_sale, select_for_sale
 from catalogue.search import matching
 from catalogue.services import Availability, availability
+from shop.core.paging import Page, PageOutOfRange, paginate  # noqa: F401  (PageOutOfRange: what browse raises)
 
 SORTS = ("newest", "price_asc", "price_desc", "name", "relevance")
 
@@ -58,22 +58,6 @@ class Card:
     picture: Picture | None = None
 
 
-@dataclass
-class Page:
-    items: list[Card]
-    total: int
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self):
-        self.pages = max(1, ceil(self.total / self.per_page))
-
-
-class PageOutOfRange(Exception):
-    """The page number is past the last page."""
-
-
 def _filtered(session: Session, filters: Filters) -> tuple[Select, object | None]:
     """Return the filtered select of product ids (and the search rank column, if searching)."""
     rank = None
@@ -85,7 +69,7 @@ def _filtered(session: Session, filters: Filters) -> tuple[Select, object | None
         rank = found.rank
     else:
         stmt = select(Product.id)
-    stmt = stmt.join(Unit, Unit.id == Product.unit_id).where(Product.status == "published", Unit.active.is_(True))
+    stmt = stmt.join(Unit, Unit.id == Product.unit_id).where(on_sale())
     if filters.category_ids:
         stmt = stmt.where(Product.category_id.in_(filters.category_ids))
     if filters.unit_id is not None:
@@ -120,13 +104,55 @@ def browse(session: Session, filters: Filters, *, page: int = 1, per_page: int =
         PageOutOfRange: page is past the last page (page 1 of an empty result is fine).
     """
     stmt, rank = _filtered(session, filters)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    if page > 1 and (page - 1) * per_page >= total:
-        raise PageOutOfRange(page)
-    ids = list(
-        session.scalars(stmt.order_by(*_ordering(filters.sort, rank)).limit(per_page).offset((page - 1) * per_page))
+    ids = paginate(session, stmt.order_by(*_ordering(filters.sort, rank)), page=page, per_page=per_page)
+    return ids.with_items(cards(session, ids.items))
+
+
+def for_sale_ids(session: Session, ids: list[int]) -> set[int]:
+    """Which of these products are for sale now."""
+    return set(session.scalars(select_for_sale(Product.id).where(Product.id.in_(ids))))
+
+
+def featured_ids(session: Session, *, limit: int) -> list[int]:
+    """The newest featured products for sale."""
+    return list(session.scalars(
+        select_for_sale(Product.id).where(Product.featured.is_(True)).order_by(Product.published_at.desc()).limit(limit)
+    ))
+
+
+def product_for_sale(session: Session, slug: str) -> Product | None:
+    """The product with this slug, with its unit and category, if it is for sale."""
+    return session.scalar(
+        select_for_sale(Product).where(Product.slug == slug)
+        .options(joinedload(Product.unit), joinedload(Product.category).joinedload(Category.parent))
     )
-    return Page(items=cards(session, ids), total=total, page=page, per_page=per_page)
+
+
+def related_ids(session: Session, product: Product, *, limit: int = 4) -> list[int]:
+    """Other products for sale in the same category, featured and newest first."""
+    return list(session.scalars(
+        select_for_sale(Product.id)
+        .where(Product.category_id == product.category_id, Product.id != product.id)
+        .order_by(Product.featured.desc(), Product.published_at.desc()).limit(limit)
+    ))
+
+
+def active_unit(session: Session, slug: str) -> Unit | None:
+    """The active unit with this slug."""
+    return session.scalar(select(Unit).where(Unit.slug == slug, Unit.active.is_(True)))
+
+
+def sitemap_entries(session: Session):
+    """What the sitemap lists, as (kind, slug, last modified) in a stable order, streamed from the database."""
+    for slug in session.scalars(select(Category.slug).order_by(Category.id)):
+        yield "category", slug, None
+    for slug in session.scalars(select(Unit.slug).where(Unit.active.is_(True)).order_by(Unit.id)):
+        yield "unit", slug, None
+    rows = session.execute(
+        select_for_sale(Product.slug, Product.updated_at).order_by(Product.id).execution_options(yield_per=2000)
+    )
+    for slug, updated_at in rows:
+        yield "product", slug, updated_at
 
 
 def cards(session: Session, ids: list[int]) -> list[Card]:
@@ -215,13 +241,6 @@ def find_category(tree: list[tuple[Category, list[Category]]], slug: str) -> tup
             if child.slug == slug:
                 return child, []
     return None, []
-
-
-def published_counts_by_category(session: Session) -> dict[int, int]:
-    rows = session.execute(
-        select(Product.category_id, func.count()).where(Product.status == "published").group_by(Product.category_id)
-    )
-    return dict(rows.all())
 
 
 def active_units(session: Session) -> list[Unit]:

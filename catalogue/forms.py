@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SearchField, SelectField
+from wtforms import BooleanField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from catalogue.browse import Filters
 from catalogue.models import KINDS, REGIONS
+from shop.core.forms import IntegerField
 
 MAX_PRICE_KR = 10_000_000
 

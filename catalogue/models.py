@@ -1,19 +1,17 @@
 """Catalogue models: units, the category tree, products and their images."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, ForeignKey, Index, Integer, Select, String, Text
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.core.money import vat_included
+from shop.core.time import utcnow
 from shop.extensions import db
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC (used as a column default)."""
-    return datetime.now(UTC)
 
 
 REGIONS = {
@@ -126,9 +124,17 @@ class Product(db.Model):
         return vat_included(self.price_ore, self.vat_rate_bp)
 
 
-def vat_included(gross_ore: int, rate_bp: int) -> int:
-    """Return the VAT contained in a gross amount, rounded half up to whole øre."""
-    return (gross_ore * rate_bp * 2 + (10000 + rate_bp)) // (2 * (10000 + rate_bp))
+def on_sale() -> ColumnElement[bool]:
+    """The one definition of "for sale": the product is published and its unit is active.
+
+    The condition names Unit, so the query must join it (select_for_sale does).
+    """
+    return and_(Product.status == "published", Unit.active.is_(True))
+
+
+def select_for_sale(*columns) -> Select:
+    """A select of these product columns (or Product) over the products for sale, their unit joined."""
+    return select(*columns).join(Unit, Unit.id == Product.unit_id).where(on_sale())
 
 
 class ProductImage(db.Model):

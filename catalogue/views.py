@@ -1,17 +1,27 @@
 """The public storefront: home, categories, products, units, search and the sitemap."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context, url_for
+from xml.sax.saxutils import escape
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from catalogue import browse as listing
 from catalogue.forms import FilterForm
-from catalogue.models import Category, Product, Unit
+from catalogue.models import Category
 from catalogue.seo import product_jsonld
 from catalogue.services import availability
-from shop.extensions import abort_with_message, db
+from shop.core.http import abort_with_message
+from shop.core.paging import PageOutOfRange, parse_page
+from shop.core.urls import site_url
+from shop.extensions import db
 
 bp = Blueprint("catalogue", __name__)
 FEATURED_ON_HOME = 8
@@ -19,16 +29,9 @@ FEATURED_ON_HOME = 8
 
 @bp.get("/")
 def home():
-    featured_ids = list(
-        db.session.scalars(
-            select(Product.id).join(Unit)
-            .where(Product.status == "published", Product.featured.is_(True), Unit.active.is_(True))
-            .order_by(Product.published_at.desc()).limit(FEATURED_ON_HOME)
-        )
-    )
     return render_template(
         "catalogue/home.html",
-        featured=listing.cards(db.session, featured_ids),
+        featured=listing.cards(db.session, listing.featured_ids(db.session, limit=FEATURED_ON_HOME)),
         tree=listing.category_tree(db.session),
         units=listing.active_units(db.session),
     )
@@ -68,7 +71,7 @@ def _product_list(
     else:
         try:
             result = listing.browse(db.session, filters, page=page, per_page=current_app.config["PRODUCTS_PER_PAGE"])
-        except listing.PageOutOfRange:
+        except PageOutOfRange:
             abort_with_message(404, _("That page number is past the last page of results."))
     status = 200 if valid else 400
     return render_template(
@@ -78,20 +81,15 @@ def _product_list(
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    page = parse_page(request.args.get("page", "1"))
+    if page is None:
         abort_with_message(400, _("The page number must be a whole number from 1 and up."))
-    return int(raw)
+    return page
 
 
 @bp.get("/produkt/<slug>")
 def product(slug: str):
-    product = db.session.scalar(
-        select(Product)
-        .join(Unit)
-        .where(Product.slug == slug, Product.status == "published", Unit.active.is_(True))
-        .options(joinedload(Product.unit), joinedload(Product.category).joinedload(Category.parent))
-    )
+    product = listing.product_for_sale(db.session, slug)
     if product is None:
         abort_with_message(404, _("This product is not for sale, or the address is wrong."))
     available, threshold = listing.stock_totals(db.session, [product.id]).get(product.id, (0, 0))
@@ -100,22 +98,14 @@ def product(slug: str):
         available=available, low_threshold=threshold,
     )
     pictures = listing.pictures_of(db.session, product.id)
-    related_ids = list(
-        db.session.scalars(
-            select(Product.id).join(Unit)
-            .where(Product.category_id == product.category_id, Product.id != product.id,
-                   Product.status == "published", Unit.active.is_(True))
-            .order_by(Product.featured.desc(), Product.published_at.desc()).limit(4)
-        )
-    )
-    url = url_for("catalogue.product", slug=product.slug, _external=True)
+    url = site_url("catalogue.product", slug=product.slug)
     jsonld = product_jsonld(
-        product, status, pictures, url=url, unit_url=url_for("catalogue.unit", slug=product.unit.slug, _external=True),
-        image_url=lambda p: url_for("site.media", filename=f"{p.storage_key}/{p.widths[-1]}.jpg", _external=True),
+        product, status, pictures, url=url, unit_url=site_url("catalogue.unit", slug=product.unit.slug),
+        image_url=lambda p: site_url("site.media", filename=f"{p.storage_key}/{p.widths[-1]}.jpg"),
     )
     return render_template(
         "catalogue/product.html", product=product, availability=status, pictures=pictures, jsonld=jsonld,
-        related=listing.cards(db.session, related_ids), canonical=url,
+        related=listing.cards(db.session, listing.related_ids(db.session, product)), canonical=url,
     )
 
 
@@ -126,7 +116,7 @@ def units():
 
 @bp.get("/enhet/<slug>")
 def unit(slug: str):
-    unit = db.session.scalar(select(Unit).where(Unit.slug == slug, Unit.active.is_(True)))
+    unit = listing.active_unit(db.session, slug)
     if unit is None:
         abort_with_message(404, _("There is no workshop at this address."))
     result = listing.browse(db.session, listing.Filters(unit_id=unit.id, sort="newest"), page=1, per_page=12)
@@ -139,26 +129,15 @@ def sitemap():
 
     def entries():
         yield '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        yield _url(url_for("catalogue.home", _external=True))
-        yield _url(url_for("catalogue.units", _external=True))
-        for slug in db.session.scalars(select(Category.slug).order_by(Category.id)):
-            yield _url(url_for("catalogue.category", slug=slug, _external=True))
-        for slug in db.session.scalars(select(Unit.slug).where(Unit.active.is_(True)).order_by(Unit.id)):
-            yield _url(url_for("catalogue.unit", slug=slug, _external=True))
-        rows = db.session.execute(
-            select(Product.slug, Product.updated_at).join(Unit)
-            .where(Product.status == "published", Unit.active.is_(True)).order_by(Product.id)
-            .execution_options(yield_per=2000)
-        )
-        for slug, updated_at in rows:
-            yield _url(url_for("catalogue.product", slug=slug, _external=True), updated_at)
+        yield _url(site_url("catalogue.home"))
+        yield _url(site_url("catalogue.units"))
+        for kind, slug, modified in listing.sitemap_entries(db.session):
+            yield _url(site_url(f"catalogue.{kind}", slug=slug), modified)
         yield "</urlset>\n"
 
     return Response(stream_with_context(entries()), mimetype="application/xml")
 
 
 def _url(loc: str, lastmod=None) -> str:
-    from xml.sax.saxutils import escape
-
     modified = f"<lastmod>{lastmod.date().isoformat()}</lastmod>" if lastmod else ""
     return f"  <url><loc>{escape(loc)}</loc>{modified}</url>\n"

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalogue.models import Product, Unit, utcnow
+from catalogue.models import Product, Unit
+from shop.core.time import utcnow
 from shop.extensions import db
 
 MOVEMENT_REASONS = (

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from inventory.models import MOVEMENT_REASONS, Reservation, StockMovement, StockRecord
+from inventory.queries import expired_hold
 
 
 class StockError(Exception):
@@ -147,7 +148,7 @@ def release(session: Session, *, now: datetime, reservation_ids: list[int] | Non
             return 0
         where.append(Reservation.id.in_(reservation_ids))
     if expired_only:
-        where.append(Reservation.expires_at < now)
+        where.append(expired_hold(now))
     if stock_record_id is not None:
         where.append(Reservation.stock_record_id == stock_record_id)
     record_ids = sorted(set(session.scalars(select(Reservation.stock_record_id).where(*where))))

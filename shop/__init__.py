@@ -3,7 +3,7 @@ from flask import Flask
 
 
 def create_app(test_config=None) -> Flask:
-    """Build the application: config, extensions, blueprints, error pages, template helpers, CLI."""
+    """Build the application: config, extensions, input checks, blueprints, error pages, template helpers, CLI."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -15,6 +15,7 @@ def create_app(test_config=None) -> Flask:
     load_config(app, test_config)
     trust_proxies(app)
     init_extensions(app)
+    protect_inputs(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -54,11 +55,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.localize_callback = str
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
-    # Import every model module so the metadata (and so the migrations) know all tables.
-    import catalogue.models  # noqa: F401
-    import inventory.models  # noqa: F401
-    from shop import accounts  # noqa: F401  (also registers the user loader)
-
+    import_models()
     # The storefront (catalogue) asks about stock through this; it does not import inventory,
     # which depends on it (DESIGN.md: inventory → catalogue, shop → both).
     import inventory.queries
@@ -66,21 +63,41 @@ def init_extensions(app: Flask) -> None:
     app.extensions["stock_source"] = inventory.queries
 
 
-def register_blueprints(app: Flask) -> None:
-    """Attach one blueprint per audience."""
-    from catalogue.views import bp as catalogue_bp
-    from shop.account import bp as account_bp
-    from shop.auth import bp as auth_bp
-    from shop.cart_views import bp as cart_bp
-    from shop.checkout import bp as checkout_bp
-    from shop.coordinator import bp as coordinator_bp
-    from shop.mail import bp as mail_bp
-    from shop.order_views import bp as orders_bp
-    from shop.site import bp as site_bp
-    from shop.webhooks import bp as webhooks_bp
-    from shop.workshop import bp as workshop_bp
+def import_models() -> None:
+    """Import every model module, so the metadata (and so the migrations) know all tables."""
+    import catalogue.models  # noqa: F401
+    import inventory.models  # noqa: F401
+    import shop.accounts.models  # noqa: F401
+    import shop.accounts.sessions  # noqa: F401  (registers the user loader)
+    import shop.cart.models  # noqa: F401
+    import shop.core.audit  # noqa: F401
+    import shop.mail  # noqa: F401
+    import shop.orders.models  # noqa: F401
+    import shop.payments.models  # noqa: F401
 
-    for blueprint in (site_bp, catalogue_bp, auth_bp, account_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp, coordinator_bp, workshop_bp, mail_bp):
+
+def protect_inputs(app: Flask) -> None:
+    """Refuse input that would break a page (NUL and control characters, ids that fit no column) for every route."""
+    from shop.security import protect_inputs as protect
+
+    protect(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach the storefront, the buying pages, and one parent blueprint per audience."""
+    from catalogue.views import bp as catalogue_bp
+    from shop import coordinator, workshop
+    from shop.accounts.views import account_bp
+    from shop.accounts.views import bp as auth_bp
+    from shop.cart.views import bp as cart_bp
+    from shop.checkout.views import bp as checkout_bp
+    from shop.mail import bp as mail_bp
+    from shop.orders.views import bp as orders_bp
+    from shop.payments.views import bp as webhooks_bp
+    from shop.site import bp as site_bp
+
+    for blueprint in (site_bp, catalogue_bp, auth_bp, account_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp,
+                      coordinator.blueprint(), workshop.blueprint(), mail_bp):
         app.register_blueprint(blueprint)
 
 

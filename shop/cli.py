@@ -15,7 +15,7 @@ from shop.extensions import db
 @with_appcontext
 def seed_demo_command(once: bool) -> None:
     """Load the demo units, categories, products, stock, images and logins (idempotent)."""
-    from shop.demo import DEMO_LOGINS, seed_demo
+    from shop.demo.seed import DEMO_LOGINS, seed_demo
 
     created = seed_demo(db.session, media_root=current_app.config["MEDIA_ROOT"])
     db.session.commit()
@@ -33,7 +33,7 @@ def seed_demo_command(once: bool) -> None:
 @with_appcontext
 def seed_bench_command(products: int) -> None:
     """Make a large published catalogue for benchmarks (on top of the demo units and categories)."""
-    from shop.demo import seed_bench
+    from shop.demo.bench import seed_bench
 
     made = seed_bench(db.session, products=products, media_root=current_app.config["MEDIA_ROOT"])
     db.session.commit()
@@ -77,7 +77,7 @@ def create_user_command(email: str, role: str, unit_slug: str | None, name: str,
     from sqlalchemy import select
 
     from catalogue.models import Unit
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
 
     unit_id = None
     if unit_slug:
@@ -102,13 +102,12 @@ def expire_orders_command() -> None:
 
     First asks Stripe about each of them, so a payment whose webhook was lost is recorded, not expired.
     """
-    from datetime import UTC, datetime
-
-    from shop.webhooks import expire_due_orders
+    from shop.core.time import utcnow
+    from shop.payments.expiry import expire_due_orders
 
     if not current_app.config.get("SERVER_NAME"):
         click.echo("Warning: SITE_URL is not set, so e-mails from this job cannot link to the shop.", err=True)
-    paid, expired = expire_due_orders(db.session, now=datetime.now(UTC))
+    paid, expired = expire_due_orders(db.session, now=utcnow())
     if paid:
         click.echo(f"Recorded {paid} card payments whose webhook had not arrived.")
     click.echo(f"Expired {expired} unpaid orders.")
@@ -118,14 +117,13 @@ def expire_orders_command() -> None:
 @with_appcontext
 def mail_send_command() -> None:
     """Send queued e-mails by SMTP (MAIL_SERVER); without it they stay in the outbox."""
-    from datetime import UTC, datetime
-
+    from shop.core.time import utcnow
     from shop.mail import send_pending
 
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("MAIL_SERVER is not set: e-mails stay in the outbox (see /dev/epost with DEV_MAILBOX=1).")
         return
-    sent, failed = send_pending(db.session, current_app.config, now=datetime.now(UTC))
+    sent, failed = send_pending(db.session, current_app.config, now=utcnow())
     click.echo(f"Sent {sent} e-mails, {failed} failed.")
 
 
@@ -138,13 +136,13 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
     """Serve the shop for the offline demo: localstripe for payments, e-mails at /dev/epost."""
     import secrets
     import threading
-    from datetime import UTC, datetime
 
     from werkzeug.serving import run_simple
 
-    from shop import devstripe
     from shop.config import apply_site_url
-    from shop.webhooks import expire_due_orders
+    from shop.core.time import utcnow
+    from shop.demo import localstripe as devstripe
+    from shop.payments.expiry import expire_due_orders
 
     app = current_app._get_current_object()
     if app.config.get("STRIPE_SECRET_KEY"):
@@ -178,7 +176,7 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
         while True:
             threading.Event().wait(60)
             with app.app_context():
-                expire_due_orders(db.session, now=datetime.now(UTC))
+                expire_due_orders(db.session, now=utcnow())
 
     threading.Thread(target=expire_loop, daemon=True).start()
     click.echo(f"Serving Verkstedbutikken at http://{host}:{port}  (e-mails: http://{host}:{port}/dev/epost)")

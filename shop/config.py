@@ -83,8 +83,18 @@ ENVIRONMENT = {
 }
 
 
+# Every rate limit (LOGIN_RATE_LIMIT, ORDER_RATE_LIMIT, ...) can be set from the environment under its
+# own name, in Flask-Limiter's notation ("30 per hour", "100/day;10/minute"): the buyers of a
+# municipality may all come from one address.
+RATE_LIMITS = tuple(key for key in DEFAULTS if key.endswith("_RATE_LIMIT"))
+
+
 def load_config(app, test_config=None) -> None:
-    """Fill app.config from defaults, the environment and (in tests) a mapping."""
+    """Fill app.config from defaults, the environment and (in tests) a mapping.
+
+    Raises:
+        ValueError: a setting from the environment or the mapping is malformed (SITE_URL, a rate limit).
+    """
     instance = Path(app.instance_path)
     app.config.update(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'verkstedbutikken.sqlite'}"
@@ -93,8 +103,13 @@ def load_config(app, test_config=None) -> None:
         if os.environ.get(env_name):
             for key in (keys,) if isinstance(keys, str) else keys:
                 app.config[key] = parse(os.environ[env_name])
+    for name in RATE_LIMITS:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name].strip()
     if test_config:
         app.config.update(test_config)
+    for name in RATE_LIMITS:
+        check_rate_limit(name, app.config[name])
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config.get("SITE_URL"):
         apply_site_url(app.config, app.config["SITE_URL"])
@@ -104,6 +119,20 @@ def load_config(app, test_config=None) -> None:
         instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret_key(instance)
+
+
+def check_rate_limit(name: str, value: str) -> None:
+    """Refuse a rate limit Flask-Limiter cannot read, at start-up rather than at the first request.
+
+    Raises:
+        ValueError: value is not in Flask-Limiter's notation.
+    """
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError as error:
+        raise ValueError(f"{name} must look like '30 per hour' or '10/minute', not {value!r}") from error
 
 
 def apply_site_url(config, site_url: str) -> None:

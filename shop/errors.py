@@ -2,6 +2,7 @@
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from shop.extensions import db
@@ -41,6 +42,18 @@ def register(app: Flask) -> None:
         # Our own abort(400, description=...) carries a message meant for the visitor.
         detail = error.description if getattr(error, "user_message", False) else None
         return render_error(code, detail)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def unstorable_value(error: Exception):
+        # The last line of defence: a value the database cannot take (a number too large for its
+        # column, say) that no form or converter caught. It is the request's fault, not ours; the
+        # plumbing (shop.security, shop.core.forms) should have refused it earlier, so log it.
+        if isinstance(error, OverflowError) and "SQLite" not in str(error):
+            return server_error(error)  # an overflow in our own arithmetic is our fault
+        app.logger.warning("A value the database cannot store reached a query", exc_info=error)
+        db.session.rollback()
+        return render_error(400, _("A value in the request is too large or cannot be stored. Check it and try again."))
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):

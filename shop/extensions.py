@@ -9,7 +9,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-from werkzeug.exceptions import default_exceptions
 
 
 class Base(DeclarativeBase):
@@ -35,13 +34,3 @@ cache = Cache()
 # Rate limits are stored in Redis in production (REDIS_URL), in memory on one machine.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-
-def abort_with_message(code: int, message: str):
-    """Stop the request with an error page that shows this message to the visitor.
-
-    Here rather than in shop.errors so the domain packages' views can use it: they import only this
-    module from shop (DESIGN.md).
-    """
-    error = default_exceptions[code](description=message)
-    error.user_message = True
-    raise error

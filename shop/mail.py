@@ -12,19 +12,34 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask import Blueprint, abort, current_app, render_template
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shop.core.time import utcnow
 from shop.extensions import db
-from shop.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 bp = Blueprint("mail", __name__)
 
 
+class OutboxMessage(db.Model):
+    """An e-mail waiting to be sent (or sent); written in the same transaction as what caused it."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
 def queue_email(session: Session, *, to: str, subject: str, body: str) -> OutboxMessage:
     """Put an e-mail in the outbox; it is sent after the surrounding transaction commits."""
-    message = OutboxMessage(to=to, subject=subject, body=body)
+    message = OutboxMessage(to=to[:254], subject=subject[:200], body=body)
     session.add(message)
     session.flush()
     log.info("Queued e-mail %s to %s: %s", message.id, to, subject)
@@ -80,5 +95,9 @@ def dev_mailbox():
     """Show the newest outbox messages; only when DEV_MAILBOX is on (development and the demo)."""
     if not current_app.config.get("DEV_MAILBOX"):
         abort(404)
-    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50))
-    return render_template("mail/dev_mailbox.html", messages=list(messages))
+    return render_template("mail/dev_mailbox.html", messages=newest(db.session))
+
+
+def newest(session: Session, limit: int = 50) -> list[OutboxMessage]:
+    """The newest messages in the outbox, sent or not."""
+    return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))

@@ -1,8 +1,17 @@
 """Site-wide routes: language switch, media files, robots.txt and a health check."""
-from flask import Blueprint, Response, current_app, redirect, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    request,
+    send_from_directory,
+    url_for,
+)
 
+from shop.core.urls import site_url
 from shop.i18n import LANGUAGE_COOKIE
-from shop.urls import safe_next
+from shop.security import safe_next
 
 bp = Blueprint("site", __name__)
 
@@ -39,7 +48,7 @@ def robots():
         "Disallow: /kasse/",
         "Disallow: /ordre/",
         "Disallow: /sprak/",
-        f"Sitemap: {url_for('catalogue.sitemap', _external=True)}",
+        f"Sitemap: {site_url('catalogue.sitemap')}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 

@@ -10,6 +10,8 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
+from shop.core.urls import absolute, site_url
+
 
 def nok(amount_ore: int | None) -> str:
     """Format øre as kroner for the current language: "1 299,00 kr" in bokmål."""
@@ -65,6 +67,11 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def canonical_url() -> str:
+    """This page's address without its query string, from SITE_URL when set (never from the Host header)."""
+    return absolute(request.path if not request.script_root else request.script_root + request.path)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(nok)
     app.add_template_filter(number)
@@ -73,15 +80,15 @@ def register(app: Flask) -> None:
     app.add_template_filter(oslo_date)
     app.add_template_global(url_with)
 
+    app.add_template_global(canonical_url)
+    app.add_template_global(site_url)
+
     @app.context_processor
     def inject_site():
         locale = str(get_locale())
-        from shop.cart_views import cart_count
-
         # Product and unit texts are written in bokmål; mark them so when the interface is in English.
         return {
             "site_name": app.config["SITE_NAME"],
             "current_locale": locale,
             "nb_lang": Markup("") if locale == "nb" else Markup(' lang="nb"'),
-            "cart_count": cart_count(),
         }

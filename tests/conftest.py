@@ -1,23 +1,35 @@
-"""Test fixtures: an app on SQLite (or PostgreSQL when TEST_DATABASE_URL is set), a client, logins and factories."""
+"""Test fixtures: an app on SQLite (or PostgreSQL when TEST_DATABASE_URL is set), a client, logins, localstripe."""
 from __future__ import annotations
 
 import os
 import shutil
-from datetime import UTC, datetime
-from itertools import count
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from factories import NOW, make_product, make_unit, next_serial
 from shop import create_app
 from shop.extensions import db
+from shop.orders import services as orders
+from shop.orders.models import Fulfilment
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL)
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-_serial = count(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark what makes the suite slow, so `make quick` (pytest -m "not slow") can leave it out: the browser
+    tests, the tests that talk to localstripe, and the property-based test of every route."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "localstripe_url" in fixtures:
+            item.add_marker(pytest.mark.stripe)
+        if item.get_closest_marker("browser") or item.get_closest_marker("stripe") \
+                or item.module.__name__ == "test_hostile_input":
+            item.add_marker(pytest.mark.slow)
 
 
 def _config(database_url: str, tmp_path) -> dict:
@@ -107,12 +119,12 @@ def login_as(app, client):
     """Log the test client in as a new user with this role (staff get a unit); return the user."""
 
     def login(role: str, unit=None, **fields):
-        from shop.accounts import create_user
+        from shop.accounts.services import create_user
 
         if role == "staff" and unit is None:
             unit = make_unit(db.session)
         user = create_user(
-            db.session, email=fields.pop("email", f"{role}{next(_serial)}@example.no"), password="passord123",
+            db.session, email=fields.pop("email", f"{role}{next_serial()}@example.no"), password="passord123",
             role=role, unit_id=unit.id if unit else None, **fields,
         )
         db.session.commit()
@@ -124,48 +136,6 @@ def login_as(app, client):
     return login
 
 
-# Factories: small functions that make one valid object with sensible defaults.
-
-def make_unit(session, **fields):
-    from catalogue.services import create_unit
-
-    n = next(_serial)
-    fields.setdefault("name", f"Testfengsel {n}")
-    fields.setdefault("region", "ost")
-    fields.setdefault("description", "Snekkerverksted og tekstilverksted.")
-    fields.setdefault("trades", ["snekker"])
-    return create_unit(session, **fields)
-
-
-def make_category(session, **fields):
-    from catalogue.services import create_category
-
-    fields.setdefault("name", f"Kategori {next(_serial)}")
-    return create_category(session, **fields)
-
-
-def make_product(session, *, unit=None, category=None, stock: int | None = 5, status: str = "published", **fields):
-    """Make a product (published by default) with stock at its own unit, through the real services."""
-    from catalogue.services import create_product, publish
-    from inventory.services import adjust, ensure_stock_record
-
-    unit = unit or make_unit(session)
-    category = category or make_category(session)
-    fields.setdefault("title", f"Produkt {next(_serial)}")
-    fields.setdefault("price_ore", 49900)
-    product = create_product(session, unit=unit, category=category, **fields)
-    if status == "published":
-        publish(session, product, now=fields.get("published_at") or NOW)
-    elif status != "draft":
-        product.status = status
-    if stock is not None and product.kind == "goods":
-        record = ensure_stock_record(session, product_id=product.id, unit_id=unit.id)
-        if stock:
-            adjust(session, record.id, stock, reason="produced", now=NOW)
-    session.flush()
-    return product
-
-
 # Payments: localstripe (the real stripe library against a local fake), started once per session.
 
 @pytest.fixture(scope="session")
@@ -174,7 +144,7 @@ def localstripe_url():
 
     if importlib.util.find_spec("localstripe") is None:
         pytest.skip("localstripe is not installed (pip install -e '.[test]')")
-    from shop import devstripe
+    from shop.demo import localstripe as devstripe
 
     port = devstripe.free_port()
     process = devstripe.start(port)
@@ -189,7 +159,7 @@ WEBHOOK_SECRET = "whsec_test_secret"
 @pytest.fixture
 def stripe_app(app, localstripe_url):
     """The app talking to a freshly emptied localstripe."""
-    from shop import devstripe
+    from shop.demo import localstripe as devstripe
 
     devstripe.reset(localstripe_url)
     app.config.update(
@@ -200,16 +170,45 @@ def stripe_app(app, localstripe_url):
     return app
 
 
-def checkout_details(**overrides):
-    """Checkout form data that passes validation (card payment, shipping)."""
-    data = {
-        "name": "Kari Nordmann", "email": "kari@example.no", "phone": "", "delivery_method": "shipping",
-        "address_line": "Storgata 1", "postcode": "0155", "city": "Oslo", "payment_method": "card",
-        "organisation_name": "", "org_number": "", "buyer_reference": "", "invoice_email": "",
-    }
-    data.update(overrides)
-    return data
+# Orders to pack: one with parts from two units, and a maker of one-unit orders.
+
+@pytest.fixture
+def split_order(session):
+    """An invoice order with goods from Bergen and from Halden: two fulfilments."""
+    bergen, halden = make_unit(session, name="Bergen fengsel"), make_unit(session, name="Halden fengsel")
+    bench = make_product(session, unit=bergen, title="Benk i eik", stock=3)
+    apron = make_product(session, unit=halden, title="Forkle i lin", stock=3)
+    session.commit()
+    order = orders.place_order(
+        session, {bench.id: 1, apron.id: 2},
+        orders.Details(email="innkjop@example.no", name="Innkjøper", delivery_method="shipping", payment_method="invoice",
+                       address_line="Rådhusgata 1", postcode="0151", city="Oslo", organisation_name="Oslo kommune",
+                       org_number="974760673", buyer_reference="PO-1"),
+        now=NOW, payment_window=timedelta(minutes=15), shipping=orders.ShippingRule(),
+    )
+    session.commit()
+    by_unit = {f.unit_id: f for f in session.scalars(select(Fulfilment).where(Fulfilment.order_id == order.id))}
+    return {"order": order, "bergen": bergen, "halden": halden, "bergen_part": by_unit[bergen.id], "halden_part": by_unit[halden.id]}
 
 
-INVOICE = {"payment_method": "invoice", "organisation_name": "Oslo kommune", "org_number": "974760673",
-           "buyer_reference": "PO-4471", "invoice_email": "faktura@example.no"}
+@pytest.fixture
+def one_unit_order(session):
+    """Make an invoice order from one workshop, for shipping or pickup; return (order, its fulfilment, the unit)."""
+
+    def make(delivery_method: str):
+        unit = make_unit(session, name="Ila fengsel", postal_address="Ila fengsel, Postboks 100, 1332 Østerås",
+                         contact_email="verksted@ila.example.no")
+        product = make_product(session, unit=unit, title="Skjærefjøl i bjørk", stock=3)
+        session.commit()
+        address = {"address_line": "Storgata 1", "postcode": "0155", "city": "Oslo"} if delivery_method == "shipping" else {}
+        order = orders.place_order(
+            session, {product.id: 1},
+            orders.Details(email="kunde@example.no", name="Kari Nordmann", delivery_method=delivery_method,
+                           payment_method="invoice", organisation_name="Oslo kommune", org_number="974760673",
+                           buyer_reference="PO-9", **address),
+            now=NOW, payment_window=timedelta(minutes=15), shipping=orders.ShippingRule(),
+        )
+        session.commit()
+        return order, session.scalars(select(Fulfilment).where(Fulfilment.order_id == order.id)).one(), unit
+
+    return make

@@ -7,7 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from browser_support import (
-    CHROMIUM, PageWatcher, axe_violations, blocking, build_catalogue, describe_violations, launch_chromium,
+    CHROMIUM,
+    PageWatcher,
+    axe_violations,
+    blocking,
+    build_catalogue,
+    describe_violations,
+    launch_chromium,
     live_server,
 )
 
@@ -18,7 +24,7 @@ pytest.importorskip("axe_playwright_python", reason="browser tests need axe-play
 
 from flask import url_for  # noqa: E402
 
-from conftest import make_category, make_product, make_unit  # noqa: E402
+from factories import make_category, make_product, make_unit  # noqa: E402
 from shop.extensions import db  # noqa: E402
 
 pytestmark = pytest.mark.browser

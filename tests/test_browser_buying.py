@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import pytest
 
 from browser_support import (
-    CHROMIUM, PageWatcher, blocking, describe_violations, draw_jpeg, launch_chromium, live_server,
+    CHROMIUM,
+    PageWatcher,
+    blocking,
+    describe_violations,
+    draw_jpeg,
+    launch_chromium,
+    live_server,
 )
 
 if not CHROMIUM.exists():
@@ -18,11 +24,12 @@ pytest.importorskip("axe_playwright_python", reason="browser tests need axe-play
 from sqlalchemy import select  # noqa: E402
 
 from catalogue.models import Product  # noqa: E402
-from conftest import WEBHOOK_SECRET, make_category, make_product, make_unit  # noqa: E402
+from conftest import WEBHOOK_SECRET  # noqa: E402
+from factories import make_category, make_product, make_unit  # noqa: E402
 from inventory.models import StockRecord  # noqa: E402
-from shop import devstripe  # noqa: E402
+from shop.demo import localstripe as devstripe  # noqa: E402
 from shop.extensions import db  # noqa: E402
-from shop.models import Order  # noqa: E402
+from shop.orders.models import Order  # noqa: E402
 
 pytestmark = pytest.mark.browser
 expect = sync_api.expect
@@ -519,8 +526,8 @@ def test_staff_and_coordinator_pages_pass_axe_fit_a_phone_and_work_by_keyboard(o
     """The workshop's packing queue and the coordinator's order pages, as their users see them."""
     from datetime import UTC, datetime, timedelta
 
-    from shop import orders
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
+    from shop.orders import services as orders
 
     _, catalogue = shop
     bench = db.session.scalar(select(Product).where(Product.slug == catalogue.bench))

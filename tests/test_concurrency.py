@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from conftest import NOW, ON_POSTGRES, TEST_DATABASE_URL, make_product
+from conftest import ON_POSTGRES, TEST_DATABASE_URL
+from factories import NOW, make_product
 from inventory.models import Reservation, StockMovement, StockRecord
 from inventory.services import OutOfStock, ledger_mismatches
-from shop import orders
-from shop.models import Order, OutboxMessage, Payment
+from shop.mail import OutboxMessage
+from shop.orders import services as orders
+from shop.orders.models import Order, Payment
 
 pytestmark = [
     pytest.mark.postgres,

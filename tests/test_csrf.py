@@ -30,12 +30,16 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from conftest import checkout_details, make_product, make_unit
+from factories import checkout_details, make_product, make_unit
 from inventory.models import StockRecord
-from shop import cart, orders, payments
-from shop.accounts import create_user
-from shop.models import Fulfilment, Order, OutboxMessage, Payment, ProcessedEvent, User
-from shop.passwords import make_reset_token
+from shop.accounts.models import User
+from shop.accounts.services import create_user, make_reset_token
+from shop.cart import services as cart
+from shop.mail import OutboxMessage
+from shop.orders import services as orders
+from shop.orders.models import Fulfilment, Order, Payment
+from shop.payments import gateway as payments
+from shop.payments.models import ProcessedEvent
 
 OLD_PASSWORD = "passord123"  # what login_as gives its users
 NEW_PASSWORD = "et-helt-nytt-passord"
@@ -303,7 +307,7 @@ def _confirm_card(w: World) -> Case:
                 after=([("pi_csrf_test", "pm_card_visa")], "pending_payment"), ok=(200,))
 
 
-@protects("coordinator.refund")
+@protects("coordinator.orders.refund")
 def _refund(w: World) -> Case:
     order = _card_order_with_intent(w.session, "pi_csrf_refund")
     orders.record_payment_succeeded(w.session, intent_id="pi_csrf_refund", amount_ore=order.total_ore, currency="nok",
@@ -327,7 +331,7 @@ def _refund(w: World) -> Case:
                 state, after=(10000, 1, [("pi_csrf_refund", 10000)]))
 
 
-@protects("coordinator.cancel")
+@protects("coordinator.orders.cancel")
 def _cancel(w: World) -> Case:
     order_id = _order(w.session, payment_method="invoice").id
     w.login_as("coordinator")
@@ -335,7 +339,7 @@ def _cancel(w: World) -> Case:
                 {"reason": "Kunden angret"}, lambda: w.session.get(Order, order_id).status, after="cancelled")
 
 
-@protects("workshop.set_status")
+@protects("workshop.packing.set_status")
 def _workshop_status(w: World) -> Case:
     unit = make_unit(w.session)
     order = _order(w.session, payment_method="invoice", unit=unit)  # confirmed for invoicing: ready to pack

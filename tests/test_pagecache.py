@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_product
+from factories import make_product
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import make_category, make_product, make_unit
+from factories import make_category, make_product, make_unit
 
 
 def test_bokmal_is_the_default_and_english_can_be_chosen(client, session):
@@ -87,7 +87,7 @@ def test_security_headers_are_sent(client):
 
 
 def test_login_and_logout_with_a_real_account(app, client, session):
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
 
     create_user(session, email="Kunde@Example.no", password="hemmelig-passord", role="customer")
     session.commit()
@@ -101,7 +101,7 @@ def test_login_and_logout_with_a_real_account(app, client, session):
 
 
 def test_wrong_password_keeps_the_email_and_shows_the_message_by_the_field(client, session):
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
 
     create_user(session, email="kunde@example.no", password="hemmelig-passord")
     session.commit()
@@ -115,7 +115,7 @@ def test_wrong_password_keeps_the_email_and_shows_the_message_by_the_field(clien
 
 
 def test_login_never_redirects_off_site(client, session):
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
 
     create_user(session, email="kunde@example.no", password="hemmelig-passord")
     session.commit()
@@ -126,7 +126,7 @@ def test_login_never_redirects_off_site(client, session):
 
 
 def test_deactivated_users_cannot_log_in(client, session):
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
 
     user = create_user(session, email="borte@example.no", password="hemmelig-passord")
     user.active = False
@@ -136,7 +136,7 @@ def test_deactivated_users_cannot_log_in(client, session):
 
 
 def test_forms_are_protected_against_csrf(app, client, session):
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
 
     create_user(session, email="kunde@example.no", password="hemmelig-passord")
     session.commit()
@@ -154,7 +154,7 @@ def test_forms_are_protected_against_csrf(app, client, session):
 
 @pytest.mark.parametrize("role", ["customer", "staff", "coordinator", "admin"])
 def test_role_required_lets_in_only_the_named_roles_and_admins(app, client, login_as, role):
-    from shop.accounts import role_required
+    from shop.accounts.guards import role_required
 
     @app.get("/only-coordinators-for-test")
     @role_required("coordinator")
@@ -168,7 +168,7 @@ def test_role_required_lets_in_only_the_named_roles_and_admins(app, client, logi
 
 
 def test_staff_accounts_need_a_unit(session):
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
 
     with pytest.raises(ValueError):
         create_user(session, email="ansatt@example.no", password="x" * 12, role="staff")
@@ -177,7 +177,7 @@ def test_staff_accounts_need_a_unit(session):
 def test_emails_are_unique_regardless_of_case(session):
     from sqlalchemy.exc import IntegrityError
 
-    from shop.accounts import create_user
+    from shop.accounts.services import create_user
 
     create_user(session, email="Ola@Example.no", password="x" * 12)
     with pytest.raises(IntegrityError):

@@ -1,0 +1,12 @@
+"""Time: stored in UTC, shown and counted in Europe/Oslo."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")  # promised dates, months in reports and "today" are Norwegian calendar days
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (used as a column default, so it is called per row)."""
+    return datetime.now(UTC)

@@ -1,0 +1,116 @@
+"""Fulfilment: each unit packs and sends (or hands over) its own part of an order, and only its own."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from shop.core.actor import Actor, NotPermitted
+from shop.core.audit import record as audit
+from shop.orders.emails import queue_customer_email
+from shop.orders.models import WORKABLE_ORDER_STATUSES, Fulfilment, Order
+
+# The steps each status allows, by the order's delivery method. The first step of each is the way
+# forward, which the packing queue offers; packed → pending unpacks goods packed by mistake.
+FULFILMENT_FLOW: dict[str, dict[str, tuple[str, ...]]] = {
+    "shipping": {
+        "pending": ("packed",),
+        "packed": ("shipped", "pending"),
+        "shipped": ("delivered",),
+        # Before the steps followed the delivery method, shipping orders could be marked ready for
+        # pickup; let those still be closed.
+        "ready_for_pickup": ("delivered",),
+        "delivered": (),
+        "cancelled": (),
+    },
+    "pickup": {
+        "pending": ("packed",),
+        "packed": ("ready_for_pickup", "pending"),
+        "ready_for_pickup": ("delivered",),
+        "shipped": ("delivered",),  # likewise: pickup orders marked as sent before
+        "delivered": (),
+        "cancelled": (),
+    },
+}
+# The step that hands the goods over, which only one delivery method has.
+HANDOVER_STEP = {"shipping": "shipped", "pickup": "ready_for_pickup"}
+# Moving to these tells the customer by e-mail (templates/orders/email_fulfilment_<status>*.txt).
+CUSTOMER_NOTICES = ("shipped", "ready_for_pickup")
+
+
+class InvalidFulfilmentStep(Exception):
+    """The fulfilment cannot move from its status to the one asked for."""
+
+    def __init__(self, status: str, target: str, delivery_method: str):
+        super().__init__(f"{status} → {target} ({delivery_method})")
+        self.status, self.target, self.delivery_method = status, target, delivery_method
+
+
+class WrongDeliveryStep(InvalidFulfilmentStep):
+    """The step belongs to the other delivery method: sending a pickup order, or the reverse."""
+
+
+def queue(session: Session, actor: Actor, *, open_only: bool = True) -> list[Fulfilment]:
+    """Return the fulfilments of the actor's unit that belong to confirmed orders, oldest first."""
+    if actor.unit_id is None:
+        raise NotPermitted("only staff of a unit have a fulfilment queue")
+    stmt = (
+        select(Fulfilment).join(Order)
+        .where(Fulfilment.unit_id == actor.unit_id, Order.status.in_(WORKABLE_ORDER_STATUSES))
+        .options(selectinload(Fulfilment.lines), selectinload(Fulfilment.order))
+        .order_by(Order.created_at, Fulfilment.id)
+    )
+    if open_only:
+        stmt = stmt.where(Fulfilment.status.not_in(("delivered", "cancelled")))
+    return list(session.scalars(stmt))
+
+
+def next_step(fulfilment: Fulfilment) -> str | None:
+    """Return the step forward from the fulfilment's status, for its order's delivery method."""
+    steps = FULFILMENT_FLOW[fulfilment.order.delivery_method].get(fulfilment.status, ())
+    return steps[0] if steps else None
+
+
+def advance(session: Session, actor: Actor, fulfilment_id: int, target: str, *, now: datetime,
+            tracking_number: str = "") -> Fulfilment:
+    """Move a fulfilment one step along FULFILMENT_FLOW; the same step twice is harmless.
+
+    Sending the goods, or making them ready for pickup, queues an e-mail to the customer in the
+    same transaction; a repeated step changes nothing and sends nothing.
+
+    Raises:
+        NotPermitted: the fulfilment belongs to another unit (or its order is not confirmed).
+        WrongDeliveryStep: the step belongs to the other delivery method.
+        InvalidFulfilmentStep: the flow does not allow that move.
+    """
+    # The row lock makes a double submit wait for the first, then find the status already set.
+    fulfilment = session.scalar(
+        select(Fulfilment).where(Fulfilment.id == fulfilment_id).with_for_update().options(selectinload(Fulfilment.order))
+    )
+    if fulfilment is None or not actor.may_handle(fulfilment.unit_id):
+        raise NotPermitted(f"fulfilment {fulfilment_id}")
+    order = fulfilment.order
+    if order.status not in WORKABLE_ORDER_STATUSES:
+        raise NotPermitted(f"order {fulfilment.order_id} is not confirmed")
+    if fulfilment.status == target:
+        return fulfilment
+    method = order.delivery_method
+    if target in HANDOVER_STEP.values() and target != HANDOVER_STEP[method]:
+        raise WrongDeliveryStep(fulfilment.status, target, method)
+    if target not in FULFILMENT_FLOW[method].get(fulfilment.status, ()):
+        raise InvalidFulfilmentStep(fulfilment.status, target, method)
+    if target == "shipped":
+        fulfilment.tracking_number = tracking_number.strip()[:100]
+    fulfilment.status = target
+    fulfilment.updated_at = now
+    audit(session, actor.user_id, f"fulfilment.{target}", "fulfilment", fulfilment.id)
+    if target in CUSTOMER_NOTICES:
+        _queue_notice(session, fulfilment)
+    return fulfilment
+
+
+def _queue_notice(session: Session, fulfilment: Fulfilment) -> None:
+    """Queue the e-mail that tells the customer this part is sent or ready for pickup."""
+    queue_customer_email(session, fulfilment.order, f"orders/email_fulfilment_{fulfilment.status}.txt",
+                         f"orders/email_fulfilment_{fulfilment.status}_subject.txt", fulfilment=fulfilment)

@@ -1,0 +1,244 @@
+"""Order models: the order, its lines, the part of it each unit fulfils, and its payments and refunds at the
+provider; their status tables and labels."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalogue.models import Unit
+from shop.accounts.models import User
+from shop.core.time import utcnow
+from shop.extensions import db
+
+ORDER_STATUSES = ("pending_payment", "paid", "awaiting_invoice", "invoiced", "expired", "cancelled", "refunded", "completed")
+PAYMENT_METHODS = ("card", "invoice")
+DELIVERY_METHODS = ("shipping", "pickup")
+FULFILMENT_STATUSES = ("pending", "packed", "shipped", "ready_for_pickup", "delivered", "cancelled")
+
+# The moves an order's status may make (shop.orders.services.set_status enforces it).
+ORDER_FLOW: dict[str, set[str]] = {
+    "pending_payment": {"paid", "expired", "cancelled"},
+    # A payment that arrives after the window still counts (the stock is re-reserved if possible).
+    "expired": {"paid", "cancelled"},
+    "paid": {"cancelled", "refunded", "completed"},
+    "awaiting_invoice": {"invoiced", "cancelled", "completed"},
+    "invoiced": {"completed", "cancelled"},
+    "cancelled": set(),
+    "refunded": {"cancelled"},
+    "completed": {"refunded"},
+}
+# Orders whose goods may be packed: paid, or confirmed for invoicing.
+WORKABLE_ORDER_STATUSES = ("paid", "awaiting_invoice", "invoiced", "completed")
+# Orders that will not go ahead.
+CLOSED_ORDER_STATUSES = ("cancelled", "expired")
+# Fulfilment statuses once the goods have left the workshop: the order is a return now, not a cancellation.
+SENT_STATUSES = ("shipped", "delivered")
+
+# What each status is called, on every page and in every e-mail (templates use the order_status and
+# fulfilment_status filters).
+ORDER_STATUS_LABELS = {
+    "pending_payment": _l("Awaiting payment"), "paid": _l("Paid"), "awaiting_invoice": _l("Confirmed – invoice to follow"),
+    "invoiced": _l("Invoiced"), "expired": _l("Expired – not paid in time"), "cancelled": _l("Cancelled"),
+    "refunded": _l("Refunded"), "completed": _l("Completed"),
+}
+# What the button that takes a fulfilment to each status says.
+FULFILMENT_STEP_LABELS = {
+    "packed": _l("Mark as packed"), "shipped": _l("Mark as sent"), "ready_for_pickup": _l("Ready for pickup"),
+    "delivered": _l("Mark as delivered"), "pending": _l("Unpack"),
+}
+FULFILMENT_STATUS_LABELS = {
+    "pending": _l("Being prepared"), "packed": _l("Packed"), "shipped": _l("Sent"),
+    "ready_for_pickup": _l("Ready for pickup"), "delivered": _l("Delivered"), "cancelled": _l("Cancelled"),
+}
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Order(db.Model):
+    """A customer's order: contact, delivery, payment method, totals in øre and the state it is in."""
+
+    __tablename__ = "order"
+    __table_args__ = (
+        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in ORDER_STATUSES) + ")", name="status"),
+        CheckConstraint("payment_method IN ('card', 'invoice')", name="payment_method"),
+        CheckConstraint("delivery_method IN ('shipping', 'pickup')", name="delivery_method"),
+        CheckConstraint("subtotal_ore >= 0 AND shipping_ore >= 0 AND vat_ore >= 0", name="amounts_not_negative"),
+        CheckConstraint("total_ore = subtotal_ore + shipping_ore", name="total_is_sum"),
+        CheckConstraint("refunded_ore >= 0 AND refunded_ore <= total_ore", name="refund_within_total"),
+        CheckConstraint(
+            "payment_method != 'invoice' OR (org_number IS NOT NULL AND buyer_reference IS NOT NULL)",
+            name="invoice_details",
+        ),
+        Index("ix_order_status_expires", "status", "expires_at"),
+        Index("uq_order_checkout_key", "checkout_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The one-time key of the checkout form that placed the order: a second submit finds this order.
+    checkout_key: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    delivery_method: Mapped[str] = mapped_column(String(10))
+    address_line: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(4), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    payment_method: Mapped[str] = mapped_column(String(10))
+    org_number: Mapped[str | None] = mapped_column(String(9))
+    buyer_reference: Mapped[str | None] = mapped_column(String(100))
+    invoice_email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(20), default="pending_payment")
+    subtotal_ore: Mapped[int] = mapped_column(Integer)
+    shipping_ore: Mapped[int] = mapped_column(Integer, default=0)
+    vat_ore: Mapped[int] = mapped_column(Integer)
+    total_ore: Mapped[int] = mapped_column(Integer)
+    refunded_ore: Mapped[int] = mapped_column(Integer, default=0)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Set when something needs a coordinator: a payment arrived but the stock was gone, an amount mismatch…
+    attention: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
+    fulfilments: Mapped[list[Fulfilment]] = relationship(back_populates="order", order_by="Fulfilment.unit_id")
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def paid_ore(self) -> int:
+        return self.total_ore if self.paid_at else 0
+
+    @property
+    def refundable_ore(self) -> int:
+        """What can still be refunded through the card provider: paid and not yet refunded (0 if nothing)."""
+        if self.payment_method != "card" or self.paid_at is None or not self.payment_intent_id:
+            return 0
+        return self.total_ore - self.refunded_ore
+
+    @property
+    def goods_sent(self) -> bool:
+        """Some of the goods have left a workshop."""
+        return any(fulfilment.status in SENT_STATUSES for fulfilment in self.fulfilments)
+
+    @property
+    def cancellable(self) -> bool:
+        """The order can be cancelled from its status, and nothing has been sent."""
+        return self.status != "cancelled" and "cancelled" in ORDER_FLOW[self.status] and not self.goods_sent
+
+    @property
+    def payable(self) -> bool:
+        """Awaiting a card payment within its payment window, so its goods are still held."""
+        return (self.status == "pending_payment" and self.paid_at is None
+                and (self.expires_at is None or _aware(self.expires_at) > utcnow()))
+
+    @property
+    def confirmed(self) -> bool:
+        """Paid or confirmed for invoicing: the workshops pack it."""
+        return self.status in WORKABLE_ORDER_STATUSES
+
+    @property
+    def closed(self) -> bool:
+        """Cancelled or expired: the order will not go ahead."""
+        return self.status in CLOSED_ORDER_STATUSES
+
+
+class Fulfilment(db.Model):
+    """The part of an order that one unit packs and sends (or hands over at pickup)."""
+
+    __tablename__ = "fulfilment"
+    __table_args__ = (
+        UniqueConstraint("order_id", "unit_id", name="uq_fulfilment_order_unit"),
+        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in FULFILMENT_STATUSES) + ")", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="fulfilments")
+    unit: Mapped[Unit] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="fulfilment", order_by="OrderLine.id")
+
+    @property
+    def before_handover(self) -> bool:
+        """Still in the workshop: not yet sent, ready for pickup or delivered."""
+        return self.status in ("pending", "packed")
+
+
+class OrderLine(db.Model):
+    """One product in an order: a snapshot of title, sku and price, and the unit that fulfils it."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_ore >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    fulfilment_id: Mapped[int] = mapped_column(ForeignKey("fulfilment.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    stock_record_id: Mapped[int | None] = mapped_column(ForeignKey("stock_record.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str] = mapped_column(String(40))
+    unit_price_ore: Mapped[int] = mapped_column(Integer)
+    vat_rate_bp: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    promised_date: Mapped[date | None] = mapped_column(Date)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def total_ore(self) -> int:
+        return self.unit_price_ore * self.quantity
+
+
+class Payment(db.Model):
+    """A payment attempt or refund at the provider, as we last heard of it."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("kind IN ('charge', 'refund')", name="kind"),
+        CheckConstraint("amount_ore > 0", name="amount_positive"),
+        # A refund is made once per form (or action) that asked for it: double clicks, retries.
+        Index("uq_payment_request_key", "request_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20), default="stripe")
+    provider_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10), default="charge")
+    amount_ore: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30))
+    # The one-time key of the request that asked for a refund (see shop.orders.services.start_refund).
+    request_key: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)

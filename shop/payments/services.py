@@ -1,0 +1,117 @@
+"""Payment flows that must commit around a call to Stripe, and say why each time.
+
+Everywhere else services flush and the request commits once. A call to Stripe cannot be rolled back,
+so these flows book what they are about to do and commit BEFORE asking Stripe (a crash or a second
+request then finds the booking), and commit again with Stripe's answer.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shop.orders import services as orders
+from shop.orders.models import Order
+from shop.payments import gateway
+
+
+def _stripe_refund(intent_id: str, amount_ore: int, idempotency_key: str) -> str:
+    return gateway.refund(intent_id, amount_ore, idempotency_key=idempotency_key)
+
+
+def refund(session: Session, order: Order, amount_ore: int, *, request_key: str, actor_user_id: int | None,
+           now: datetime, notify: bool = True, make_refund=_stripe_refund) -> bool:
+    """Refund through Stripe exactly once per request_key; commit; return False for a repeat.
+
+    The refund is booked (and committed) before Stripe is asked, so a second click or a retry with
+    the same key finds the booking and does not ask again, and two refunds at once can never add up
+    to more than was paid. If Stripe refuses, the booking is taken back. make_refund(intent_id,
+    amount_ore, idempotency_key) asks the provider and returns its refund id.
+
+    Raises:
+        RefundTooLarge: more than what was paid by card and not yet refunded (nothing changed).
+        PaymentError: Stripe refused or could not be reached (the booking was taken back); so does
+            anything else make_refund raises.
+    """
+    payment = orders.start_refund(session, order, amount_ore, request_key=request_key, actor_user_id=actor_user_id)
+    if payment is None:
+        session.rollback()
+        return False
+    try:
+        session.commit()
+    except IntegrityError:  # the same key, booked a moment ago by a request running alongside
+        session.rollback()
+        return False
+    try:
+        refund_id = make_refund(order.payment_intent_id, amount_ore, f"refund-{request_key}")
+    except Exception:  # whatever went wrong, nothing was refunded: take the booking back
+        session.rollback()
+        orders.abandon_refund(session, payment)
+        session.commit()
+        raise
+    orders.finish_refund(session, payment, refund_id=refund_id, now=now, notify=notify)
+    session.commit()
+    return True
+
+
+def cancel_order(session: Session, order: Order, *, actor_user_id: int | None, reason: str, now: datetime) -> None:
+    """Cancel an order: stop its unpaid PaymentIntent, refund what is paid by card, return the stock; commit.
+
+    The PaymentIntent is cancelled first, so no payment can land after the order is cancelled; a
+    payment that landed just before makes check_cancel refuse (RefundFirst) rather than keep it.
+
+    Raises:
+        AlreadySent, RefundFirst, InvalidTransition: see orders.check_cancel (nothing changed).
+        RefundTooLarge: refunded meanwhile by someone else (nothing changed).
+        PaymentError: Stripe could not be reached (nothing changed).
+    """
+    remaining = order.refundable_ore
+    orders.check_cancel(order, refunding_ore=remaining)
+    if order.payment_intent_id and order.paid_at is None:
+        gateway.cancel_intent(order.payment_intent_id)
+    if remaining > 0:
+        refund(session, order, remaining, request_key=f"cancel-{order.id}", notify=False,
+               actor_user_id=actor_user_id, now=now)
+    orders.cancel(session, order, actor_user_id=actor_user_id, now=now, reason=reason)
+    session.commit()
+
+
+def intent_for(session: Session, order: Order) -> gateway.Intent:
+    """The order's PaymentIntent, made the first time the pay page is shown (and committed at once,
+    so a reload finds it rather than make another).
+
+    Raises:
+        PaymentError: Stripe could not be reached.
+    """
+    if order.payment_intent_id:
+        return gateway.retrieve_intent(order.payment_intent_id)
+    intent = gateway.create_intent(amount_ore=order.total_ore, order_id=order.id, order_number=order.number,
+                                   idempotency_key=f"order-{order.public_token}")
+    order.payment_intent_id = intent.id
+    session.commit()
+    return intent
+
+
+def renew_intent(session: Session, order: Order) -> None:
+    """Give the order a new PaymentIntent for the next try after a decline; commit.
+
+    The declined one is cancelled first, so it can never be paid later (this works the same on
+    Stripe and on localstripe, which cannot re-confirm a declined intent). Should it be paid all the
+    same, its webhook flags the order (see shop.payments.webhooks). The goods stay held meanwhile.
+    """
+    try:
+        gateway.cancel_intent(order.payment_intent_id)
+    except gateway.PaymentError:
+        current_app.logger.exception("Could not cancel the declined PaymentIntent of %s", order.number)
+        return  # keep the old one rather than leave two payable
+    try:
+        intent = gateway.create_intent(amount_ore=order.total_ore, order_id=order.id, order_number=order.number,
+                                       idempotency_key=f"order-{order.public_token}-{secrets.token_hex(6)}")
+    except gateway.PaymentError:
+        current_app.logger.exception("Could not renew the PaymentIntent for %s", order.number)
+        return
+    order.payment_intent_id = intent.id
+    session.commit()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from catalogue import images
 from catalogue.models import Category, Product, ProductImage, Unit
 from catalogue.search import index_products
+from catalogue.storage import LocalStorage, Storage, delete_on_commit, delete_on_rollback
 
 
 class InvalidTransition(Exception):
@@ -112,27 +113,49 @@ def publish(session: Session, product: Product, *, now: datetime) -> Product:
     return set_status(session, product, "published", now=now)
 
 
-def add_image(session: Session, product: Product, data: bytes, *, alt_text: str, media_root: str | Path) -> ProductImage:
+def add_image(
+    session: Session, product: Product, data: bytes, *, alt_text: str, storage: Storage | None = None,
+    media_root: str | Path | None = None, pending: bool = False,
+) -> ProductImage:
     """Run an upload through the image pipeline and attach it to the product, after its other images.
 
+    storage is where the files go (storage_for(app.config)); media_root, a local folder, is the older form
+    the demo and tests use. The files are deleted again if the transaction rolls back.
+
     Raises:
-        images.InvalidImage: the data is not an accepted image.
+        images.InvalidImage: the data is not an accepted image (its reason says why).
+        storage.StorageError: the storage could not take the files.
         ValueError: the alt text is empty.
     """
     alt_text = alt_text.strip()
     if not alt_text:
         raise ValueError("alt text is required")
-    stored = images.process_image(data, media_root)
+    if (storage is None) == (media_root is None):
+        raise TypeError("pass storage or media_root")
+    storage = storage if storage is not None else LocalStorage(media_root)
+    stored = images.process_image(data, storage)
+    delete_on_rollback(session, storage, stored.storage_key)
     position = session.scalar(
         select(func.coalesce(func.max(ProductImage.position) + 1, 0)).where(ProductImage.product_id == product.id)
     )
     image = ProductImage(
         product_id=product.id, position=position, alt_text=alt_text, storage_key=stored.storage_key,
-        widths=stored.widths, width=stored.width, height=stored.height,
+        widths=stored.widths, width=stored.width, height=stored.height, pending=pending,
     )
     session.add(image)
     session.flush()
     return image
+
+
+def delete_image(session: Session, image: ProductImage, *, storage: Storage) -> None:
+    """Remove a product image; its files go once the transaction commits, unless another row shares them."""
+    key = image.storage_key
+    session.delete(image)
+    session.flush()
+    # The demo and the benchmark catalogue point many rows at one picture's files.
+    shared = session.scalar(select(func.count()).select_from(ProductImage).where(ProductImage.storage_key == key))
+    if not shared:
+        delete_on_commit(session, storage, key)
 
 
 @dataclass(frozen=True)

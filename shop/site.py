@@ -2,6 +2,7 @@
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     redirect,
     request,
@@ -9,6 +10,7 @@ from flask import (
     url_for,
 )
 
+from catalogue.storage import stored_locally
 from shop.core.urls import site_url
 from shop.i18n import LANGUAGE_COOKIE
 from shop.security import safe_next
@@ -31,7 +33,9 @@ def set_language(code: str):
 
 @bp.get("/media/<path:filename>")
 def media(filename: str):
-    """Serve uploaded and generated images from MEDIA_ROOT (a CDN or object store does this in production)."""
+    """Serve uploaded and generated images from MEDIA_ROOT; with S3 storage, MEDIA_URL points elsewhere and this is 404."""
+    if not stored_locally(current_app.config):
+        abort(404)
     return send_from_directory(current_app.config["MEDIA_ROOT"], filename, max_age=365 * 24 * 3600)
 
 

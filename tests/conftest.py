@@ -212,3 +212,37 @@ def one_unit_order(session):
         return order, session.scalars(select(Fulfilment).where(Fulfilment.order_id == order.id)).one(), unit
 
     return make
+
+
+# Image storage: a real S3 API served locally by moto in server mode, started once per session.
+
+@pytest.fixture(scope="session")
+def moto_s3_url():
+    """The address of a moto server (a local S3 API) on a free port of 127.0.0.1."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(moto_s3_url, monkeypatch):
+    """A new, empty bucket on the moto server, with fake credentials in the environment; return its name."""
+    import boto3
+
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    # Never read a developer's ~/.aws: only the fake keys below.
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-north-1")
+    bucket = f"verkstedbutikken-media-{next_serial()}-{os.getpid()}"
+    boto3.session.Session().client("s3", endpoint_url=moto_s3_url, region_name="eu-north-1").create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"},
+    )
+    return bucket

@@ -199,10 +199,10 @@ def stock_totals(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]
 
 
 def first_pictures(session: Session, ids: list[int]) -> dict[int, Picture]:
-    """Return the first image of each product."""
+    """Return the first live image of each product (pending ones wait for the coordinator's approval)."""
     first = (
         select(ProductImage.product_id, func.min(ProductImage.position).label("position"))
-        .where(ProductImage.product_id.in_(ids))
+        .where(ProductImage.product_id.in_(ids), ProductImage.pending.is_(False))
         .group_by(ProductImage.product_id)
         .subquery()
     )
@@ -210,14 +210,16 @@ def first_pictures(session: Session, ids: list[int]) -> dict[int, Picture]:
         select(ProductImage.product_id, ProductImage.storage_key, ProductImage.widths, ProductImage.width,
                ProductImage.height, ProductImage.alt_text)
         .join(first, and_(first.c.product_id == ProductImage.product_id, first.c.position == ProductImage.position))
+        .where(ProductImage.pending.is_(False))
     )
     return {row.product_id: Picture(row.storage_key, list(row.widths), row.width, row.height, row.alt_text) for row in rows}
 
 
 def pictures_of(session: Session, product_id: int) -> list[Picture]:
+    """Return the product's live images in order; pending ones wait for the coordinator's approval."""
     rows = session.execute(
         select(ProductImage.storage_key, ProductImage.widths, ProductImage.width, ProductImage.height, ProductImage.alt_text)
-        .where(ProductImage.product_id == product_id)
+        .where(ProductImage.product_id == product_id, ProductImage.pending.is_(False))
         .order_by(ProductImage.position, ProductImage.id)
     )
     return [Picture(r.storage_key, list(r.widths), r.width, r.height, r.alt_text) for r in rows]

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, ForeignKey, Index, Integer, Select, String, Text
-from sqlalchemy import and_, select
+from sqlalchemy import and_, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.core.money import vat_included
@@ -108,6 +108,8 @@ class Product(db.Model):
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     training_value: Mapped[str] = mapped_column(Text, default="")
+    # What the coordinator said when sending the listing back or rejecting it (the unit sees it).
+    review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
@@ -116,6 +118,9 @@ class Product(db.Model):
     category: Mapped[Category] = relationship()
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[ProductRevision]] = relationship(
+        back_populates="product", order_by="ProductRevision.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -156,6 +161,42 @@ class ProductImage(db.Model):
     widths: Mapped[list[int]] = mapped_column(JSON, default=list)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
+    # Uploaded into a pending revision of a published listing: not shown in the shop until it is approved.
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+REVISION_STATES = ("pending", "approved", "rejected", "withdrawn", "applied")
+
+
+class ProductRevision(db.Model):
+    """A proposed change to a published listing: a snapshot of its editable fields and its images.
+
+    The published fields stay live until the coordinator approves the revision; then it is applied in
+    one transaction. "applied" marks a trusted unit's revision that went live at once and waits for a
+    look after the fact. At most one revision per product is pending (a partial unique index).
+    """
+
+    __tablename__ = "product_revision"
+    __table_args__ = (
+        CheckConstraint(_in("state", REVISION_STATES), name="state"),
+        Index("uq_product_revision_pending", "product_id", unique=True, postgresql_where=text("state = 'pending'"),
+              sqlite_where=text("state = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    # The editable fields as proposed: {title, summary, description, category_id, price_ore, ...}.
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The images as proposed, in order: [{"id": product_image id, "alt_text": "..."}].
+    images: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    product: Mapped[Product] = relationship(back_populates="revisions")

@@ -53,7 +53,7 @@ def allocate(session: Session, lines: list[Wanted], *, now: datetime) -> tuple[l
             select(StockRecord.product_id, StockRecord.id, StockRecord.unit_id, free(expired), expired.c.quantity)
             .join(Unit, Unit.id == StockRecord.unit_id)
             .outerjoin(expired, expired.c.stock_record_id == StockRecord.id)
-            .where(StockRecord.product_id.in_(goods_ids), Unit.active.is_(True))
+            .where(StockRecord.product_id.in_(goods_ids), Unit.active.is_(True), StockRecord.active.is_(True))
         )
         for product_id, record_id, unit_id, available, expired_quantity in rows:
             candidates.setdefault(product_id, []).append((available, unit_id, record_id, bool(expired_quantity)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.models import Product, Unit
@@ -41,6 +41,8 @@ class StockRecord(db.Model):
     reserved: Mapped[int] = mapped_column(Integer, default=0)
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3)
     confirmed_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # False once the unit stops stocking the product: the record keeps its ledger but offers nothing.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     product: Mapped[Product] = relationship()
@@ -74,6 +76,9 @@ class StockMovement(db.Model):
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
     stock_record: Mapped[StockRecord] = relationship()
+    # Named by string: users and orders live in packages above inventory, which it never imports.
+    actor: Mapped[User | None] = relationship("User", viewonly=True)  # noqa: F821
+    order: Mapped[Order | None] = relationship("Order", viewonly=True)  # noqa: F821
 
 
 class Reservation(db.Model):

@@ -2,7 +2,7 @@
 
 One definition of "free" serves the storefront, the cart and allocation: on hand, less what is held
 for orders, plus holds whose expiry has passed (they are released before a sale, so they never make
-a product look sold out or block one). Only active units count.
+a product look sold out or block one). Only active units, and records the unit still stocks, count.
 
 The catalogue reaches these through the app (``catalogue.browse.stock_source``), because the packages
 depend one way only: inventory → catalogue (DESIGN.md). ``create_app`` hands this module over.
@@ -49,7 +49,7 @@ def totals(session: Session, ids: list[int], *, now: datetime | None = None) -> 
         select(StockRecord.product_id, func.max(free(expired)), func.max(StockRecord.low_stock_threshold))
         .join(Unit, Unit.id == StockRecord.unit_id)
         .outerjoin(expired, expired.c.stock_record_id == StockRecord.id)
-        .where(StockRecord.product_id.in_(ids), Unit.active.is_(True))
+        .where(StockRecord.product_id.in_(ids), Unit.active.is_(True), StockRecord.active.is_(True))
         .group_by(StockRecord.product_id)
     )
     return {pid: (max(0, int(available or 0)), int(threshold or 0)) for pid, available, threshold in rows}
@@ -62,5 +62,6 @@ def in_stock(product_id: ColumnElement[int], *, now: datetime | None = None) -> 
         select(StockRecord.id)
         .join(Unit, Unit.id == StockRecord.unit_id)
         .outerjoin(expired, expired.c.stock_record_id == StockRecord.id)
-        .where(StockRecord.product_id == product_id, Unit.active.is_(True), free(expired) > 0)
+        .where(StockRecord.product_id == product_id, Unit.active.is_(True), StockRecord.active.is_(True),
+               free(expired) > 0)
     )

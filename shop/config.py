@@ -47,6 +47,10 @@ DEFAULTS = {
     "STRIPE_API_BASE": None,
     "STRIPE_JS_URL": "https://js.stripe.com/v3/",
     "STRIPE_DEMO": False,
+    # Stock not counted or confirmed for this many days is stale: the national shop's stock status depends on it.
+    "STOCK_STALE_DAYS": 14,
+    # The staff start page lists made-to-order lines promised within this many days.
+    "MADE_TO_ORDER_DUE_DAYS": 7,
 }
 
 # Settings read from the environment when set: variable -> (config key or keys, parser).
@@ -57,6 +61,10 @@ ENVIRONMENT = {
     "SECRET_KEY": ("SECRET_KEY", str),
     "MEDIA_ROOT": ("MEDIA_ROOT", str),
     "MEDIA_URL": ("MEDIA_URL", str),
+    # Images in an S3-compatible bucket instead of MEDIA_ROOT (credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
+    "MEDIA_S3_BUCKET": ("MEDIA_S3_BUCKET", str),
+    "MEDIA_S3_ENDPOINT_URL": ("MEDIA_S3_ENDPOINT_URL", str),
+    "MEDIA_S3_REGION": ("MEDIA_S3_REGION", str),
     "PREFERRED_URL_SCHEME": ("PREFERRED_URL_SCHEME", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "OPERATOR_UNIT_SLUG": ("OPERATOR_UNIT_SLUG", str),
@@ -80,6 +88,7 @@ ENVIRONMENT = {
     # Behind a load balancer: the host names we answer to, and how many proxies set X-Forwarded-*.
     "TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
     "PROXY_COUNT": ("PROXY_COUNT", int),
+    "STOCK_STALE_DAYS": ("STOCK_STALE_DAYS", int),
 }
 
 

@@ -374,7 +374,12 @@ def test_the_csrf_setting_is_read_per_request(app, client, login_as):
     assert logged_in_as(client) is None
 
 
-@pytest.mark.parametrize("endpoint", sorted(PROTECTED))
+def pytest_generate_tests(metafunc):
+    """Parametrise over PROTECTED once the whole module is read, so cases defined after the tests count too."""
+    if metafunc.function.__name__ == "test_a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing":
+        metafunc.parametrize("endpoint", sorted(PROTECTED))
+
+
 def test_a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(endpoint, app, client, session, login_as,
                                                                           monkeypatch):
     world = World(app, client, session, login_as, monkeypatch)
@@ -506,3 +511,220 @@ def test_add_to_cart_from_our_own_pages_needs_no_csrf_token(app, client, session
 
     assert response.status_code == 303
     assert _cart_of(client, session, user_id) == {product.id: 1}
+
+
+# The workshop's stock page
+
+def _stock_record(w: World):
+    from inventory.models import StockRecord
+
+    unit = make_unit(w.session)
+    product = make_product(w.session, unit=unit, stock=5)
+    w.session.commit()
+    w.login_as("staff", unit=unit)
+    return w.session.scalar(select(StockRecord).where(StockRecord.product_id == product.id))
+
+
+@protects("workshop.stock.save")
+def _stock_save(w: World) -> Case:
+    from inventory.models import StockRecord
+
+    record = _stock_record(w)
+    return Case("/workshop/lager", "/workshop/lager", {"row": str(record.id), f"count-{record.id}": "9",
+                                                        "action": "save"},
+                lambda: w.session.get(StockRecord, record.id).on_hand, after=9)
+
+
+@protects("workshop.stock.threshold")
+def _stock_threshold(w: World) -> Case:
+    from inventory.models import StockRecord
+
+    record = _stock_record(w)
+    return Case(f"/workshop/lager/{record.id}/historikk", f"/workshop/lager/{record.id}/terskel", {"threshold": "11"},
+                lambda: w.session.get(StockRecord, record.id).low_stock_threshold, after=11)
+
+
+@protects("workshop.stock.stop")
+def _stock_stop(w: World) -> Case:
+    from inventory.models import StockRecord
+
+    record = _stock_record(w)
+    return Case(f"/workshop/lager/{record.id}/historikk", f"/workshop/lager/{record.id}/stopp", {},
+                lambda: w.session.get(StockRecord, record.id).active, after=False)
+
+
+@protects("workshop.stock.start")
+def _stock_start(w: World) -> Case:
+    from inventory.models import StockRecord
+
+    unit = make_unit(w.session)
+    design = make_product(w.session, title="Nasjonal benk", stock=1)
+    w.session.commit()
+    w.login_as("staff", unit=unit)
+    return Case("/workshop/lager/start?q=nasjonal", "/workshop/lager/start", {},
+                lambda: w.session.scalar(select(func.count()).select_from(StockRecord)
+                                         .where(StockRecord.unit_id == unit.id, StockRecord.product_id == design.id)),
+                after=1)
+
+
+# Listings: workshop staff edit their unit's listings, the coordinator reviews them
+
+def _jpeg_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), (180, 120, 60)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _listing_form(category_id: int, **changes) -> dict:
+    return {"category_id": str(category_id), "kind": "goods", "title": "Skjærefjøl i bjørk", "summary": "",
+            "description": "", "price": "349,50", "vat_rate_bp": "2500", "attributes": "", "lead_time_days": "",
+            "training_value": "", "action": "save", **changes}
+
+
+def _staff_listing(w: World, *, status: str = "draft", pictures: int = 0) -> Product:
+    from catalogue.services import add_image
+
+    unit = make_unit(w.session)
+    product = make_product(w.session, unit=unit, status=status, title="Benk i eik")
+    for n in range(pictures):
+        add_image(w.session, product, _jpeg_bytes(), alt_text=f"Bilde {n + 1}", media_root=w.app.config["MEDIA_ROOT"])
+    w.session.commit()
+    w.login_as("staff", unit=unit)
+    return product
+
+
+def _image_ids(w: World, product_id: int) -> list[int]:
+    return list(w.session.scalars(select(ProductImage.id).where(ProductImage.product_id == product_id)
+                                  .order_by(ProductImage.position, ProductImage.id)))
+
+
+@protects("workshop.listings.create")
+def _listing_create(w: World) -> Case:
+    unit = make_unit(w.session)
+    category_id = make_category(w.session).id
+    w.session.commit()
+    unit_id = unit.id
+    w.login_as("staff", unit=unit)
+    return Case("/workshop/varer/ny", "/workshop/varer/ny", _listing_form(category_id),
+                lambda: session_count(w.session, Product, Product.unit_id == unit_id), after=1)
+
+
+@protects("workshop.listings.edit")
+def _listing_edit(w: World) -> Case:
+    product = _staff_listing(w)
+    product_id, path = product.id, f"/workshop/varer/{product.id}"
+    return Case(path, path, _listing_form(product.category_id, title="Benk i ask"),
+                lambda: w.session.get(Product, product_id).title, after="Benk i ask")
+
+
+@protects("workshop.listings.set_status")
+def _listing_status(w: World) -> Case:
+    product = _staff_listing(w, status="published")
+    product_id = product.id
+    # The page's archive form carries status=archived as a hidden field.
+    return Case(f"/workshop/varer/{product_id}", f"/workshop/varer/{product_id}/status", {},
+                lambda: w.session.get(Product, product_id).status, after="archived")
+
+
+@protects("workshop.listings.withdraw")
+def _listing_withdraw(w: World) -> Case:
+    from catalogue import listings
+
+    product = _staff_listing(w, status="published")
+    staff = listings.Actor(user_id=None, role="staff", unit_id=product.unit_id)
+    data = listings.ListingInput(**(listings.ListingInput.of(product).__dict__ | {"title": "Benk i ask"}))
+    revision = listings.update_listing(w.session, staff, product.id, data, now=datetime.now(UTC))
+    assert revision.outcome == listings.PENDING
+    w.session.commit()
+    product_id = product.id
+    return Case(f"/workshop/varer/{product_id}", f"/workshop/varer/{product_id}/trekk-endringer", {},
+                lambda: [r.state for r in w.session.scalars(select(ProductRevision)
+                                                            .where(ProductRevision.product_id == product_id))],
+                after=["withdrawn"])
+
+
+@protects("workshop.listings.upload")
+def _listing_upload(w: World) -> Case:
+    product = _staff_listing(w)
+    product_id = product.id
+    upload = Path(w.app.config["MEDIA_ROOT"]).parent / "csrf-upload.jpg"
+    upload.write_bytes(_jpeg_bytes())
+    # A path, not an open file: the test client opens it afresh for each of the case's requests.
+    return Case(f"/workshop/varer/{product_id}", f"/workshop/varer/{product_id}/bilder",
+                {"pictures": (str(upload), "benk.jpg"), "alt_text": "Benken forfra"},
+                lambda: session_count(w.session, ProductImage, ProductImage.product_id == product_id), after=1)
+
+
+@protects("workshop.listings.move_image")
+def _listing_move_image(w: World) -> Case:
+    product = _staff_listing(w, pictures=2)
+    product_id = product.id
+    first, second = _image_ids(w, product_id)
+    return Case(f"/workshop/varer/{product_id}", f"/workshop/varer/{product_id}/bilder/{first}/flytt",
+                {"direction": "down"}, lambda: _image_ids(w, product_id), after=[second, first])
+
+
+@protects("workshop.listings.alt_text")
+def _listing_alt_text(w: World) -> Case:
+    product = _staff_listing(w, pictures=1)
+    [image_id] = _image_ids(w, product.id)
+    return Case(f"/workshop/varer/{product.id}", f"/workshop/varer/{product.id}/bilder/{image_id}/alt-tekst",
+                {f"bilde-{image_id}-alt_text": "Benken sett fra siden"},
+                lambda: w.session.get(ProductImage, image_id).alt_text, after="Benken sett fra siden")
+
+
+@protects("workshop.listings.delete_image")
+def _listing_delete_image(w: World) -> Case:
+    product = _staff_listing(w, pictures=1)
+    product_id = product.id
+    [image_id] = _image_ids(w, product_id)
+    return Case(f"/workshop/varer/{product_id}", f"/workshop/varer/{product_id}/bilder/{image_id}/slett", {},
+                lambda: _image_ids(w, product_id), after=[])
+
+
+def _submitted_listing(w: World) -> int:
+    product_id = make_product(w.session, status="submitted").id
+    w.session.commit()
+    w.login_as("coordinator")
+    return product_id
+
+
+@protects("coordinator.reviews.approve")
+def _review_approve(w: World) -> Case:
+    product_id = _submitted_listing(w)
+    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/{product_id}/godkjenn", {},
+                lambda: w.session.get(Product, product_id).status, after="published")
+
+
+@protects("coordinator.reviews.send_back")
+def _review_send_back(w: World) -> Case:
+    product_id = _submitted_listing(w)
+    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/{product_id}/send-tilbake",
+                {"comment": "Skriv hvilket treslag det er."},
+                lambda: (w.session.get(Product, product_id).status, w.session.get(Product, product_id).review_comment),
+                after=("rejected", "Skriv hvilket treslag det er."))
+
+
+from catalogue.models import Product, ProductImage, ProductRevision  # noqa: E402  (appended with the listing cases)
+from factories import make_category  # noqa: E402
+
+
+# The stock CSV import: one POST endpoint, which previews a file or (action=confirm) writes the signed preview
+
+@protects("workshop.stock_csv.submit")
+def _stock_csv_confirm(w: World) -> Case:
+    import io
+    import re
+
+    record = _stock_record(w)
+    sku = record.product.sku
+    # The preview itself writes nothing; what a forged request could do is confirm one, so the case confirms.
+    preview = w.client.post("/workshop/lager/csv", data={
+        "file": (io.BytesIO(f"SKU;Antall\n{sku};9\n".encode()), "lager.csv"), "mode": "count", "action": "preview"})
+    plan = html.unescape(re.search(r'name="plan" type="hidden" value="([^"]*)"', preview.get_data(as_text=True))[1])
+    return Case("/workshop/lager/csv", "/workshop/lager/csv", {"action": "confirm", "plan": plan},
+                lambda: w.session.get(StockRecord, record.id).on_hand, after=9)

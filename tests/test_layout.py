@@ -21,7 +21,8 @@ PAGE_PACKAGES = ("shop.checkout", *AUDIENCES)
 PLUMBING = ("shop.config", "shop.extensions", "shop.errors", "shop.security", "shop.pagecache", "shop.templating",
             "shop.i18n", "shop.site", "shop.mail")
 # Third-party SDKs, each behind one module of ours (CONVENTIONS.md, rule 9).
-SDK_HOMES = {"stripe": ("shop.payments.gateway",), "PIL": ("catalogue.images",)}
+SDK_HOMES = {"stripe": ("shop.payments.gateway",), "PIL": ("catalogue.images",), "pillow_heif": ("catalogue.images",),
+             "boto3": ("catalogue.storage",), "botocore": ("catalogue.storage",)}
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -125,7 +126,8 @@ def rule_plumbing_never_imports_a_page(graph):
 
 
 def rule_each_sdk_sits_behind_one_module(graph):
-    """stripe is imported only by shop.payments.gateway, Pillow only by catalogue.images."""
+    """stripe is imported only by shop.payments.gateway, Pillow and pillow_heif only by catalogue.images, boto3 only
+    by catalogue.storage."""
     return {m: sorted(i for i in imports if any(within(i, (sdk,)) for sdk, homes in SDK_HOMES.items()
                                                  if m not in homes))
             for m, imports in graph.items()}

@@ -11,6 +11,7 @@ from shop import create_app
 from shop.accounts.models import User
 from shop.cart.models import CartItem
 from shop.config import RATE_LIMITS
+from shop.extensions import db
 
 # Numbers out of range
 
@@ -111,6 +112,8 @@ def test_canonical_and_open_graph_links_come_from_site_url_not_the_host_header(t
 
     page = app.test_client().get("/enheter", headers={"Host": "angriper.example"},
                                  environ_base={"wsgi.url_scheme": "http"}).get_data(as_text=True)
+    with app.app_context():
+        db.engine.dispose()  # this second app's connections must not outlive the test
 
     assert '<link rel="canonical" href="https://verkstedbutikken.no/enheter">' in page
     assert '<meta property="og:url" content="https://verkstedbutikken.no/enheter">' in page

@@ -49,7 +49,7 @@ from shop.security import safe_next
 bp = Blueprint("auth", __name__)
 account_bp = Blueprint("account", __name__, url_prefix="/konto")
 # Where each role starts its work after logging in.
-START_PAGE = {"staff": "workshop.packing.queue", "coordinator": "coordinator.orders.list",
+START_PAGE = {"staff": "workshop.home.index", "coordinator": "coordinator.orders.list",
               "admin": "coordinator.orders.list"}
 
 

@@ -3,18 +3,21 @@ and administrators), one child blueprint per area. A route added to any child is
 decorator."""
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Blueprint
 
 from shop.accounts.guards import guard_audience
 
 AUDIENCE = ("coordinator", "admin")
+# One module per area, each with a blueprint `bp`: shop/coordinator/<area>.py.
+AREAS = ("orders", "reviews")
 
 
 def blueprint() -> Blueprint:
     """The /coordinator blueprint with its areas nested in it."""
-    from shop.coordinator import orders
-
     parent = Blueprint("coordinator", __name__, url_prefix="/coordinator")
     guard_audience(parent, AUDIENCE)
-    parent.register_blueprint(orders.bp)
+    for area in AREAS:
+        parent.register_blueprint(import_module(f"shop.coordinator.{area}").bp)
     return parent

@@ -20,14 +20,16 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int] = mapped_column(Integer)
+    # The unit the event concerns, so the unit can see what was decided about its work.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
 
 def record(session: Session, actor_user_id: int | None, action: str, object_type: str, object_id: int,
-           detail: str = "", *, now: datetime | None = None) -> AuditEvent:
+           detail: str = "", *, unit_id: int | None = None, now: datetime | None = None) -> AuditEvent:
     """Add an audit event to the session; it is written with the change it describes."""
     event = AuditEvent(actor_user_id=actor_user_id, action=action, object_type=object_type, object_id=object_id,
-                       detail=detail, **({"created_at": now} if now is not None else {}))
+                       detail=detail, unit_id=unit_id, **({"created_at": now} if now is not None else {}))
     session.add(event)
     return event

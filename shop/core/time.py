@@ -10,3 +10,10 @@ OSLO = ZoneInfo("Europe/Oslo")  # promised dates, months in reports and "today" 
 def utcnow() -> datetime:
     """Return the current time in UTC (used as a column default, so it is called per row)."""
     return datetime.now(UTC)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """The same instant with its time zone: SQLite hands back naive datetimes for aware columns; they are UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

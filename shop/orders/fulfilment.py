@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+
+from inventory.models import Reservation
 
 from shop.core.actor import Actor, NotPermitted
 from shop.core.audit import record as audit
 from shop.orders.emails import queue_customer_email
-from shop.orders.models import WORKABLE_ORDER_STATUSES, Fulfilment, Order
+from shop.orders import services as orders
+from shop.orders.models import WORKABLE_ORDER_STATUSES, Fulfilment, Order, OrderLine
 
 # The steps each status allows, by the order's delivery method. The first step of each is the way
 # forward, which the packing queue offers; packed → pending unpacks goods packed by mistake.
@@ -51,19 +54,59 @@ class WrongDeliveryStep(InvalidFulfilmentStep):
     """The step belongs to the other delivery method: sending a pickup order, or the reverse."""
 
 
-def queue(session: Session, actor: Actor, *, open_only: bool = True) -> list[Fulfilment]:
-    """Return the fulfilments of the actor's unit that belong to confirmed orders, oldest first."""
+# The packing queue's views: what is still to do, what has left the workshop, and everything.
+QUEUE_VIEWS = {
+    "open": ("pending", "packed", "ready_for_pickup"),
+    "sent": ("shipped", "delivered"),
+    "all": ("pending", "packed", "shipped", "ready_for_pickup", "delivered"),
+}
+
+
+def queue(session: Session, actor: Actor, *, open_only: bool = True, view: str | None = None) -> list[Fulfilment]:
+    """Return the fulfilments of the actor's unit that belong to confirmed orders, oldest first.
+
+    view picks the statuses (QUEUE_VIEWS); open_only=False is the same as view="all".
+    """
     if actor.unit_id is None:
         raise NotPermitted("only staff of a unit have a fulfilment queue")
+    statuses = QUEUE_VIEWS[view or ("open" if open_only else "all")]
     stmt = (
         select(Fulfilment).join(Order)
-        .where(Fulfilment.unit_id == actor.unit_id, Order.status.in_(WORKABLE_ORDER_STATUSES))
+        .where(Fulfilment.unit_id == actor.unit_id, Order.status.in_(WORKABLE_ORDER_STATUSES),
+               Fulfilment.status.in_(statuses))
         .options(selectinload(Fulfilment.lines), selectinload(Fulfilment.order))
         .order_by(Order.created_at, Fulfilment.id)
     )
-    if open_only:
-        stmt = stmt.where(Fulfilment.status.not_in(("delivered", "cancelled")))
     return list(session.scalars(stmt))
+
+
+def unpacked(session: Session, stock_record_ids) -> dict[int, int]:
+    """{stock_record_id: sold and not yet packed}: goods of confirmed orders whose stock is committed (so
+    on_hand is already lower) but which still stand on the shelf, because their part is not packed yet."""
+    ids = list(stock_record_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(OrderLine.stock_record_id, func.sum(OrderLine.quantity))
+        .join(Fulfilment, Fulfilment.id == OrderLine.fulfilment_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Reservation, Reservation.order_line_id == OrderLine.id)
+        .where(OrderLine.stock_record_id.in_(ids), Fulfilment.status == "pending",
+               Order.status.in_(WORKABLE_ORDER_STATUSES), Reservation.state == "committed")
+        .group_by(OrderLine.stock_record_id)
+    )
+    return {record_id: int(quantity) for record_id, quantity in rows}
+
+
+def due_made_to_order(session: Session, unit_id: int, *, until) -> list[OrderLine]:
+    """Made-to-order lines of the unit's open parts promised by this date (Oslo), soonest first."""
+    return list(session.scalars(
+        select(OrderLine).join(Fulfilment, Fulfilment.id == OrderLine.fulfilment_id).join(Order)
+        .where(OrderLine.unit_id == unit_id, OrderLine.made_to_order.is_(True), OrderLine.promised_date <= until,
+               Fulfilment.status.in_(("pending", "packed")), Order.status.in_(WORKABLE_ORDER_STATUSES))
+        .options(selectinload(OrderLine.order))
+        .order_by(OrderLine.promised_date, OrderLine.id)
+    ))
 
 
 def next_step(fulfilment: Fulfilment) -> str | None:
@@ -104,10 +147,20 @@ def advance(session: Session, actor: Actor, fulfilment_id: int, target: str, *, 
         fulfilment.tracking_number = tracking_number.strip()[:100]
     fulfilment.status = target
     fulfilment.updated_at = now
-    audit(session, actor.user_id, f"fulfilment.{target}", "fulfilment", fulfilment.id)
+    audit(session, actor.user_id, f"fulfilment.{target}", "fulfilment", fulfilment.id, unit_id=fulfilment.unit_id)
     if target in CUSTOMER_NOTICES:
         _queue_notice(session, fulfilment)
+    if target == "delivered":
+        _complete_when_all_delivered(session, order, now=now)
     return fulfilment
+
+
+def _complete_when_all_delivered(session: Session, order: Order, *, now: datetime) -> None:
+    """When every unit's part of the order is delivered, the order is complete."""
+    session.flush()
+    statuses = set(session.scalars(select(Fulfilment.status).where(Fulfilment.order_id == order.id)))
+    if statuses == {"delivered"} and "completed" in orders.ORDER_FLOW.get(order.status, ()):
+        orders.set_status(order, "completed", now=now)
 
 
 def _queue_notice(session: Session, fulfilment: Fulfilment) -> None:

@@ -2,7 +2,7 @@
 provider; their status tables and labels."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.models import Unit
 from shop.accounts.models import User
-from shop.core.time import utcnow
+from shop.core.time import aware, utcnow
 from shop.extensions import db
 
 ORDER_STATUSES = ("pending_payment", "paid", "awaiting_invoice", "invoiced", "expired", "cancelled", "refunded", "completed")
@@ -63,11 +63,6 @@ FULFILMENT_STATUS_LABELS = {
     "pending": _l("Being prepared"), "packed": _l("Packed"), "shipped": _l("Sent"),
     "ready_for_pickup": _l("Ready for pickup"), "delivered": _l("Delivered"), "cancelled": _l("Cancelled"),
 }
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Order(db.Model):
@@ -150,7 +145,7 @@ class Order(db.Model):
     def payable(self) -> bool:
         """Awaiting a card payment within its payment window, so its goods are still held."""
         return (self.status == "pending_payment" and self.paid_at is None
-                and (self.expires_at is None or _aware(self.expires_at) > utcnow()))
+                and (self.expires_at is None or aware(self.expires_at) > utcnow()))
 
     @property
     def confirmed(self) -> bool:

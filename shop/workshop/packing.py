@@ -41,11 +41,25 @@ def set_status(fulfilment_id: int):
     return redirect(url_for("workshop.packing.queue"), 303)
 
 
+# ?vis=… in the address: the open work (default), the parts that have left, or everything.
+VIEWS = {"apne": "open", "sendt": "sent", "alle": "all"}
+
+
 def _queue_page(status_code: int = 200):
-    show_all = request.args.get("vis") == "alle"
-    fulfilments = fulfilment.queue(db.session, _actor(), open_only=not show_all)
-    return render_template("workshop/packing/queue.html", fulfilments=fulfilments, show_all=show_all,
-                           next_step=fulfilment.next_step), status_code
+    shown = request.args.get("vis", "apne")
+    view = VIEWS.get(shown, "open")
+    fulfilments = fulfilment.queue(db.session, _actor(), view=view)
+    return render_template("workshop/packing/queue.html", fulfilments=fulfilments, view=view,
+                           show_all=view == "all", next_step=fulfilment.next_step), status_code
+
+
+@bp.get("/<int:fulfilment_id>/pakkseddel")
+def slip(fulfilment_id: int):
+    """A packing slip for the unit's part of an order, to print (a print stylesheet does the layout)."""
+    part = next((f for f in fulfilment.queue(db.session, _actor(), view="all") if f.id == fulfilment_id), None)
+    if part is None:
+        abort(404)
+    return render_template("workshop/packing/slip.html", f=part)
 
 
 def _refusal(error: fulfilment.InvalidFulfilmentStep) -> str:

@@ -105,3 +105,15 @@ def test_stock_check_command_reports_ok_and_mismatch(app, session, record):
     result = runner.invoke(args=["stock-check"])
     assert result.exit_code == 1
     assert "on_hand 9 but movements sum to 5" in result.output
+
+
+def test_inventory_check_also_finds_reserved_that_disagrees_with_the_held_reservations(app, session, record):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["inventory", "check"]).exit_code == 0
+
+    session.execute(update(StockRecord).where(StockRecord.id == record.id).values(reserved=2))
+    session.commit()
+    result = runner.invoke(args=["inventory", "check"])
+
+    assert result.exit_code == 1
+    assert "reserved 2 but held reservations sum to 0" in result.output

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from factories import fulfilment_mail, in_bokmal, post_step
+from factories import fulfilment_mail, in_bokmal, make_unit, post_step
 from shop.core.audit import AuditEvent
 from shop.mail import OutboxMessage
+from shop.orders.models import Order
 
 
 def test_staff_see_only_their_units_part_of_an_order(client, login_as, split_order):
@@ -191,3 +192,47 @@ def test_packing_and_delivering_send_no_email(client, session, login_as, one_uni
     assert len(fulfilment_mail(session, order)) == 1
     session.refresh(part)
     assert part.status == "delivered"
+
+
+def test_the_queue_shows_open_work_and_sent_parts_under_their_own_filter(client, session, login_as, one_unit_order):
+    order, part, unit = one_unit_order("shipping")
+    login_as("staff", unit=unit)
+    for step in ("packed", "shipped"):
+        post_step(client, part, step)
+
+    open_work = client.get("/workshop/ordre").get_data(as_text=True)
+    sent = client.get("/workshop/ordre?vis=sendt").get_data(as_text=True)
+
+    assert order.number not in open_work
+    assert order.number in sent
+
+
+def test_the_packing_slip_lists_what_to_pack_and_where_it_goes(client, session, login_as, one_unit_order):
+    order, part, unit = one_unit_order("shipping")
+    login_as("staff", unit=unit)
+
+    slip = client.get(f"/workshop/ordre/{part.id}/pakkseddel")
+
+    page = slip.get_data(as_text=True)
+    assert slip.status_code == 200
+    assert order.number in page and "Skjærefjøl i bjørk" in page and "Storgata 1" in page and "0155 Oslo" in page
+    assert "PO-9" in page
+
+
+def test_another_units_packing_slip_is_not_found(client, session, login_as, one_unit_order):
+    order, part, unit = one_unit_order("shipping")
+    login_as("staff", unit=make_unit(session))
+    session.commit()
+
+    assert client.get(f"/workshop/ordre/{part.id}/pakkseddel").status_code == 404
+
+
+def test_when_every_part_is_delivered_the_order_is_complete(client, session, login_as, split_order):
+    order = split_order["order"]
+    for unit_key, part_key in (("bergen", "bergen_part"), ("halden", "halden_part")):
+        login_as("staff", unit=split_order[unit_key])
+        for step in ("packed", "shipped", "delivered"):
+            post_step(client, split_order[part_key], step)
+        session.expire_all()
+        expected = "completed" if unit_key == "halden" else "awaiting_invoice"
+        assert session.get(Order, order.id).status == expected

@@ -71,3 +71,80 @@ def test_only_the_audience_gets_in(client, session, login_as, prefix, method, pa
     else:
         assert response.status_code != 403, f"{role} was refused {method} {path}"
 
+
+
+# Staff of one unit never reach another unit's objects: every /workshop route that names an object
+# (an <int:...> in its path) is driven with the ids of another unit's product, picture, stock record
+# and part of an order, with a form that would change them, and must answer 403 or 404 and change nothing.
+
+def _workshop_object_rules() -> list[tuple[str, str]]:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    return sorted({(method, rule.rule) for rule in app.url_map.iter_rules()
+                   if rule.rule.startswith("/workshop/") and rule.arguments
+                   for method in rule.methods - {"HEAD", "OPTIONS"}})
+
+
+WORKSHOP_OBJECT_RULES = _workshop_object_rules()
+
+
+@pytest.fixture
+def other_units_objects(session):
+    from datetime import timedelta
+
+    from catalogue.services import add_image
+    from factories import NOW, make_product
+    from inventory.models import StockRecord
+    from shop.orders import services as orders
+    from shop.orders.models import Fulfilment
+    from browser_support import draw_jpeg
+    from flask import current_app
+
+    unit = make_unit(session, name="Den andre enheten")
+    product = make_product(session, unit=unit, stock=5)
+    image = add_image(session, product, draw_jpeg((10, 20, 30), size=(400, 300)), alt_text="Et bilde",
+                      media_root=current_app.config["MEDIA_ROOT"])
+    orders.place_order(session, {product.id: 1}, orders.Details(
+        email="k@example.no", name="Kari", delivery_method="pickup", payment_method="invoice",
+        organisation_name="Oslo kommune", org_number="974760673", buyer_reference="PO-1"),
+        now=NOW, payment_window=timedelta(minutes=15), shipping=orders.ShippingRule())
+    session.commit()
+    return {"product_id": product.id, "image_id": image.id,
+            "record_id": session.scalar(select(StockRecord.id).where(StockRecord.product_id == product.id)),
+            "fulfilment_id": session.scalar(select(Fulfilment.id))}
+
+
+# A form that would change the object if the route let the request through.
+HOSTILE_FORM = {"status": "packed", "threshold": "99", "direction": "up", "alt_text": "Endret", "title": "Kapret",
+                "category_id": "1", "kind": "goods", "price": "1", "vat_rate_bp": "2500", "action": "draft",
+                "reason": "x", "tracking_number": "1"}
+
+
+@pytest.mark.parametrize(("method", "rule"), WORKSHOP_OBJECT_RULES, ids=[f"{m} {r}" for m, r in WORKSHOP_OBJECT_RULES])
+def test_staff_of_another_unit_reach_no_object_of_this_unit(client, session, login_as, other_units_objects, method,
+                                                            rule):
+    login_as("staff", unit=make_unit(session, name="Min enhet"))
+    session.commit()
+    path = rule
+    for name, value in other_units_objects.items():
+        path = path.replace(f"<int:{name}>", str(value))
+    assert "<" not in path, f"no object for {rule}"
+    before = _table_counts(session), _row_digest(session)
+
+    response = client.open(path, method=method, data=HOSTILE_FORM if method == "POST" else None)
+
+    assert response.status_code in (403, 404), f"{method} {path}: {response.status_code}"
+    assert (_table_counts(session), _row_digest(session)) == before
+
+
+def _row_digest(session) -> str:
+    import hashlib
+
+    from shop.extensions import db
+
+    session.expire_all()
+    digest = hashlib.sha256()
+    for table in db.metadata.sorted_tables:
+        for row in session.execute(select(table).order_by(*table.primary_key.columns)):
+            digest.update(repr(tuple(row)).encode())
+    session.rollback()
+    return digest.hexdigest()

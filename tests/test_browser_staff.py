@@ -1,5 +1,6 @@
 """Workshop staff on a phone (390 × 844) in real Chromium: log in, confirm the stock of 20 products in one visit
-changing five of them (one page load, one save), mark a part of an order sent; axe-core on every staff page."""
+changing five of them (one page load, one save), mark a part of an order sent, upload a photo; axe-core on every
+staff page."""
 from __future__ import annotations
 
 import re
@@ -7,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from browser_support import blocking, describe_violations, launch_chromium, live_server, PageWatcher
+from browser_support import PageWatcher, blocking, describe_violations, draw_jpeg, launch_chromium, live_server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (pip install -e '.[test]')")
 pytest.importorskip("axe_playwright_python", reason="browser tests need axe-playwright-python (pip install -e '.[test]')")
@@ -15,6 +16,7 @@ pytest.importorskip("axe_playwright_python", reason="browser tests need axe-play
 from sqlalchemy import func, select  # noqa: E402
 
 from factories import NOW, make_product, make_unit  # noqa: E402
+from catalogue.models import ProductImage  # noqa: E402
 from inventory.models import StockMovement, StockRecord  # noqa: E402
 from shop.accounts.services import create_user  # noqa: E402
 from shop.extensions import db  # noqa: E402
@@ -68,7 +70,8 @@ def axe_problems(page, name: str) -> list[str]:
     return problems
 
 
-def test_staff_confirm_twenty_rows_changing_five_with_one_load_and_one_save(phone, workshop, tmp_path):
+def test_staff_confirm_twenty_rows_changing_five_with_one_load_and_one_save_then_send_and_upload(phone, workshop,
+                                                                                                 tmp_path):
     page, problems = phone, []
     page.goto("/logg-inn")
     page.get_by_label("E-post").fill("verksted@example.no")
@@ -122,6 +125,25 @@ def test_staff_confirm_twenty_rows_changing_five_with_one_load_and_one_save(phon
     problems += axe_problems(page, "stock history")
     page.goto("/workshop/lager/start")
     problems += axe_problems(page, "start stocking")
+    page.goto("/workshop/lager/csv")
+    problems += axe_problems(page, "stock CSV")
+
+    # A photo from the phone, on one of the unit's listings.
+    photo = tmp_path / "fuglekasse.jpg"
+    photo.write_bytes(draw_jpeg((150, 110, 70), size=(1200, 900)))
+    page.get_by_role("link", name="Varer og tjenester").first.click()
+    problems += axe_problems(page, "listings")
+    page.get_by_role("link", name="Fuglekasse nr. 03").click()
+    problems += axe_problems(page, "listing")
+    page.get_by_label("Bilder (JPEG, PNG, WebP eller HEIC)", exact=True).set_input_files(str(photo))
+    page.get_by_label("Alternativ tekst: hva bildet viser").fill("Fuglekasse i furu sett forfra")
+    page.get_by_role("button", name="Last opp").click()
+    expect(page.locator(".flashes")).to_contain_text("Bildene venter på godkjenning fra koordinatoren")
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ProductImage)
+                          .where(ProductImage.product_id == workshop[1]["products"][3])) == 1
+    page.goto("/workshop/varer/ny")
+    problems += axe_problems(page, "new listing")
 
     assert not problems, "\n".join(problems)
     assert page.watcher.problems == []

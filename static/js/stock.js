@@ -42,7 +42,10 @@
   });
 
   var timers = {};
+  var inflight = 0;
+  var submitting = false;
   function scheduleSave(row) {
+    if (submitting) { return; }
     var id = row.dataset.record;
     clearTimeout(timers[id]);
     timers[id] = setTimeout(function () { saveRow(row); }, 900);
@@ -65,7 +68,8 @@
     });
     var status = row.querySelector(".stock-row__status");
     status.textContent = form.dataset.msgSaving || "…";
-    fetch(form.action, { method: "POST", body: data, headers: { "Accept": "application/json" }, credentials: "same-origin" })
+    inflight += 1;
+    fetch(form.getAttribute("action"), { method: "POST", body: data, headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.json().then(function (body) { return [response, body]; }); })
       .then(function (result) {
         var body = result[1];
@@ -85,7 +89,20 @@
           status.textContent = body.errors[id];
         }
       })
-      .catch(function () { status.textContent = form.dataset.msgOffline; });
+      .catch(function () { status.textContent = form.dataset.msgOffline; })
+      .then(function () {
+        inflight -= 1;
+        if (inflight === 0 && form.dataset.waitingSubmit) { submitNow(); }
+      });
+  }
+
+  // A row saving in the background when the form is sent would be saved twice (and the second time
+  // seen as a conflict): the form waits for those saves, then goes with what is left.
+  var submitter = null;
+  function submitNow() {
+    delete form.dataset.waitingSubmit;
+    submitting = true;
+    if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
   }
 
   form.addEventListener("input", function (event) {
@@ -96,7 +113,15 @@
     var row = event.target.closest(".stock-row");
     if (row) { scheduleSave(row); }
   });
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
+    Object.keys(timers).forEach(function (id) { clearTimeout(timers[id]); });
+    if (inflight > 0 && !submitting) {
+      event.preventDefault();
+      submitter = event.submitter || null;
+      form.dataset.waitingSubmit = "1";
+      return;
+    }
+    submitting = true;
     try { sessionStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
   });
 }());

@@ -62,7 +62,7 @@ class Outcome:
 ERROR_CODES = ("below_packed", "below_held", "reason", "reason_sign", "zero", "too_large")
 
 
-def _own_records(session: Session, actor: Actor, record_ids) -> dict[int, StockRecord]:
+def own_records(session: Session, actor: Actor, record_ids) -> dict[int, StockRecord]:
     """The actor's unit's records among these ids.
 
     Raises:
@@ -87,7 +87,7 @@ def apply_changes(session: Session, actor: Actor, changes: list[Change], *, now:
     Raises:
         NotPermitted: any row belongs to another unit (nothing is written).
     """
-    records = _own_records(session, actor, [c.record_id for c in changes])
+    records = own_records(session, actor, [c.record_id for c in changes])
     outcome = Outcome()
     for change in sorted(changes, key=lambda c: c.record_id):
         error = _invalid(change)
@@ -150,7 +150,7 @@ def confirm_all(session: Session, actor: Actor, record_ids, *, now: datetime) ->
     Raises:
         NotPermitted: a record is another unit's.
     """
-    records = _own_records(session, actor, record_ids)
+    records = own_records(session, actor, record_ids)
     if not records:
         return 0
     session.execute(update(StockRecord).where(StockRecord.id.in_(list(records))).values(confirmed_at=now))
@@ -166,7 +166,7 @@ def set_threshold(session: Session, actor: Actor, record_id: int, threshold: int
     """
     if not 0 <= threshold <= MAX_CHANGE:
         raise ValueError("the threshold must be 0 or more")
-    _own_records(session, actor, [record_id])
+    own_records(session, actor, [record_id])
     session.execute(update(StockRecord).where(StockRecord.id == record_id).values(low_stock_threshold=threshold))
 
 
@@ -203,7 +203,7 @@ def stop_stocking(session: Session, actor: Actor, record_id: int, *, not_yet_pac
         NotPermitted: the record is another unit's.
         CannotStop: goods are held for unpaid orders, or sold and waiting to be packed.
     """
-    record = _own_records(session, actor, [record_id])[record_id]
+    record = own_records(session, actor, [record_id])[record_id]
     if record.reserved or not_yet_packed:
         raise CannotStop(record_id)
     if record.on_hand:

@@ -107,6 +107,8 @@ def save():
         else:
             changes.append(stocktake.Change(record_id, "delta", value, shown, reason=entry.reason or None))
     try:
+        # Every row of the form must be the unit's before anything is written (a forged id refuses it all).
+        stocktake.own_records(db.session, actor, list(entries))
         outcome = stocktake.apply_changes(db.session, actor, changes, now=utcnow(), loaded_at=_loaded_at())
         outcome.errors.update(errors)
         confirmed = 0

@@ -230,3 +230,21 @@ def test_the_start_page_shows_what_needs_the_unit_today(client, session, login_a
     assert "1 ordre å pakke" in page
     assert "20 lagerrader ikke bekreftet på 14 dager" in page
     assert 'href="/handlekurv"' not in page  # staff menus replace the shopper's
+
+
+def test_a_forged_row_of_another_unit_refuses_the_whole_save(client, session, login_as, unit_with_stock):
+    unit, products, records = unit_with_stock
+    mine = list(records.values())[0]
+    theirs = make_product(session, stock=3)
+    session.commit()
+    their_record = session.scalar(select(StockRecord).where(StockRecord.product_id == theirs.id))
+    login_as("staff", unit=unit)
+    form = form_for(client)
+
+    response = client.post("/workshop/lager", data={**form, "row": [*form["row"], str(their_record.id)],
+                                                    f"count-{mine.id}": "1", "action": "confirm_all"})
+
+    assert response.status_code == 404
+    session.expire_all()
+    assert session.get(StockRecord, mine.id).on_hand == 5
+    assert session.get(StockRecord, their_record.id).on_hand == 3

@@ -5,9 +5,9 @@ cells that cannot run as formulas. Its column "På lager ved eksport" is the sta
 with the stock now, so rows that moved since the export are marked in the preview.
 
 An import is read (parse), checked row by row against the database without writing (preview), and then
-written in one go (apply): every row through inventory.services (one conditional UPDATE plus a ledger
-row each), and if any row no longer fits what the preview showed, apply raises and the caller rolls the
-whole file back.
+written in one go (apply): every row through inventory.services.set_many (set-based conditional UPDATEs
+plus the ledger rows), and if any row no longer fits what the preview showed, apply raises and the caller
+rolls the whole file back.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from catalogue.models import Product
 from inventory import stocktake
 from inventory.models import StockRecord
-from inventory.services import OutOfStock, StockConflict, adjust, set_counted
+from inventory.services import set_many
 from shop.core.actor import Actor, NotPermitted
 from shop.core.audit import record as audit
 from shop.core.time import OSLO, aware
@@ -409,13 +409,12 @@ def _preview_row(row: ParsedRow, stocked: _Stocked | None, seen: dict[str, int],
 def apply(session: Session, actor: Actor, plan: Preview, *, now: datetime) -> int:
     """Write every row of a clean preview, all or none; return how many rows were written.
 
-    Counts are compare-and-set against the on hand the preview showed (set_counted); additions go through
-    adjust, and the on hand its UPDATE returns shows whether something else moved the row since the
-    preview (a sale, another import, a second click on confirm). Either way a row that moved raises, and
-    the caller rolls back the whole file: the rows before it are only flushed, in the same transaction.
-
-    Unlike stocktake.apply_changes there is no savepoint per row: one failing row undoes the file anyway,
-    and pysqlite commits a SAVEPOINT's RELEASE when no transaction was open before it.
+    Every row is a compare-and-set against the on hand the preview showed: a count sets the new number,
+    an addition sets the number now plus the amount, which is the same conditional write. They go
+    through inventory.services.set_many, a few set-based statements for the whole file (one conditional
+    UPDATE per batch and one multi-row ledger INSERT), and if any row moved since the preview (a sale,
+    another import, a second click on confirm) or no longer fits what is held, apply raises and the caller
+    rolls the whole file back: the other rows are only written in the same, uncommitted transaction.
 
     Raises:
         InvalidImport: the preview has problems or writes nothing.
@@ -424,21 +423,13 @@ def apply(session: Session, actor: Actor, plan: Preview, *, now: datetime) -> in
     """
     if not plan.ok:
         raise InvalidImport("only a preview without problems can be applied")
-    rows = sorted(plan.writes, key=lambda row: row.record_id)  # stock-record order, as every stock change locks
+    rows = plan.writes
     _require_own(session, actor, [row.record_id for row in rows])
-    failed = []
-    for row in rows:
-        try:
-            if plan.mode == "count":
-                set_counted(session, row.record_id, expected_on_hand=row.current, counted=row.new, now=now,
-                            actor_user_id=actor.user_id, note=NOTE)
-            elif adjust(session, row.record_id, row.value, reason=plan.reason, now=now, actor_user_id=actor.user_id,
-                        note=NOTE).on_hand_after != row.new:
-                failed.append(row.line)
-        except (StockConflict, OutOfStock):
-            failed.append(row.line)
+    reason = "counted" if plan.mode == "count" else plan.reason
+    failed = set(set_many(session, [(row.record_id, row.current, row.new) for row in rows], reason=reason, now=now,
+                          actor_user_id=actor.user_id, note=NOTE))
     if failed:
-        raise ImportConflict(sorted(failed))
+        raise ImportConflict(sorted(row.line for row in rows if row.record_id in failed))
     audit(session, actor.user_id, "stock.import", "unit", actor.unit_id, f"{len(rows)} rows ({plan.mode})",
           unit_id=actor.unit_id, now=now)
     return len(rows)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from factories import NOW, make_product
@@ -14,7 +14,9 @@ from inventory.services import (
     ensure_stock_record,
     ledger_mismatches,
     set_counted,
+    set_many,
 )
+from shop.extensions import db
 
 
 @pytest.fixture
@@ -117,3 +119,67 @@ def test_inventory_check_also_finds_reserved_that_disagrees_with_the_held_reserv
 
     assert result.exit_code == 1
     assert "reserved 2 but held reservations sum to 0" in result.output
+
+
+# Many records at once (the CSV import's write)
+
+@pytest.fixture
+def records(session):
+    products = [make_product(session, stock=5) for _ in range(4)]
+    session.commit()
+    return [ensure_stock_record(session, product_id=p.id, unit_id=p.unit_id).id for p in products]
+
+
+def test_set_many_writes_matching_rows_with_one_ledger_row_each_and_names_the_rest(session, records):
+    first, second, third, fourth = records
+    session.execute(update(StockRecord).where(StockRecord.id == third).values(reserved=4))
+    session.commit()
+
+    failed = set_many(session, [(fourth, 5, 9), (first, 5, 2), (second, 4, 8), (third, 5, 3)], reason="counted",
+                      now=NOW, actor_user_id=None, note="CSV")
+    session.commit()
+
+    assert failed == [second, third]  # second moved (5, not 4); third would fall below what is held
+    on_hand = dict(session.execute(select(StockRecord.id, StockRecord.on_hand).where(StockRecord.id.in_(records))).all())
+    assert on_hand == {first: 2, second: 5, third: 5, fourth: 9}
+    moves = session.execute(select(StockMovement.stock_record_id, StockMovement.delta, StockMovement.reason,
+                                   StockMovement.note).where(StockMovement.note == "CSV")
+                            .order_by(StockMovement.stock_record_id)).all()
+    assert moves == [(first, -3, "counted", "CSV"), (fourth, 4, "counted", "CSV")]
+    assert ledger_mismatches(session) == []
+
+
+def test_set_many_confirms_a_matching_count_without_a_movement(session, records):
+    assert set_many(session, [(records[0], 5, 5)], reason="counted", now=NOW) == []
+    session.commit()
+
+    assert session.get(StockRecord, records[0]).confirmed_at is not None
+    assert session.scalar(select(func.count(StockMovement.id)).where(StockMovement.stock_record_id == records[0])) == 1
+
+
+@pytest.mark.parametrize("changes", [[(1, 5, -1)], [(1, 5, 6), (1, 5, 7)]])
+def test_set_many_refuses_negative_values_and_records_named_twice(session, records, changes):
+    with pytest.raises(ValueError):
+        set_many(session, changes, reason="counted", now=NOW)
+
+
+def test_set_many_takes_two_statements_however_many_rows(session, app):
+    products = [make_product(session, stock=1) for _ in range(25)]
+    session.commit()
+    ids = [ensure_stock_record(session, product_id=p.id, unit_id=p.unit_id).id for p in products]
+    session.commit()
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert set_many(session, [(i, 1, 2) for i in ids], reason="produced", now=NOW) == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    session.commit()
+
+    assert statements.count("UPDATE") == 1
+    assert statements.count("INSERT") <= 2  # the ledger rows in one multi-row INSERT (batched by the driver)
+    assert ledger_mismatches(session) == []

@@ -11,7 +11,7 @@ from shop.accounts.guards import guard_audience
 
 AUDIENCE = ("coordinator", "admin")
 # One module per area, each with a blueprint `bp`: shop/coordinator/<area>.py.
-AREAS = ("orders", "reviews")
+AREAS = ("home", "orders", "reviews", "collections", "overview", "reports", "units", "people", "audit", "development")
 
 
 def blueprint() -> Blueprint:

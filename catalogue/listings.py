@@ -15,6 +15,8 @@ without describing it, which is what a screen reader user needs from a decorativ
 """
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -159,7 +161,7 @@ class SideBySide:
         """What the coordinator said last: on the listing, or on the revision sent back."""
         if self.sent_back and self.revision.comment:
             return self.revision.comment
-        return self.product.review_comment if self.product.status in ("rejected", "published") else ""
+        return self.product.review_comment if self.product.status in ("rejected", "published", "draft") else ""
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,8 @@ def update_listing(session: Session, actor: Actor, product_id: int, data: Listin
     session.flush()
     if revision is None:
         return Update(APPLIED if availability_changed else UNCHANGED, availability_changed)
+    if revision.state == "applied":
+        return Update(APPLIED, availability_changed)
     if before == (revision.fields, revision.images):
         return Update(PENDING if availability_changed else UNCHANGED, availability_changed)
     return Update(PENDING, availability_changed)
@@ -602,6 +606,202 @@ def send_back(session: Session, actor: Actor, product_id: int, comment: str, *, 
     return product
 
 
+def reject(session: Session, actor: Actor, product_id: int, comment: str, *, storage: Storage,
+           now: datetime) -> Product:
+    """Say no: a submitted listing is archived, a pending revision is discarded (its new pictures deleted);
+    the published version stays on sale. The comment says why, and the unit sees it.
+
+    Raises:
+        ListingNotFound, NotPermitted: not the coordinator. InvalidListing: no comment.
+        InvalidTransition: nothing waits for review.
+    """
+    _require_national(actor)
+    comment = _comment(comment)
+    product = load(session, actor, product_id, lock=True)
+    revision = pending_revision(session, product)
+    if product.status == "submitted":
+        services.set_status(session, product, "rejected", now=now)
+        services.set_status(session, product, "archived", now=now)
+        index_products(session, [product.id])
+        action = "listing.rejected"
+    elif revision is not None and product.status == "published":
+        revision.comment = comment
+        _close(session, actor, product, revision, "withdrawn", storage, now=now)
+        action = "listing.revision_rejected"
+    else:
+        raise InvalidTransition(f"{product.status}: nothing to reject")
+    product.review_comment = comment
+    session.flush()
+    audit.record(session, actor.user_id, action, "product", product.id, comment, unit_id=product.unit_id, now=now)
+    return product
+
+
+def unpublish(session: Session, actor: Actor, product_id: int, comment: str, *, storage: Storage,
+              now: datetime) -> Product:
+    """Take a published listing out of the shop and back to its unit as a draft, with a comment saying why.
+
+    A pending revision is withdrawn with it: the unit now edits the listing directly and sends it again.
+
+    Raises:
+        ListingNotFound, NotPermitted: not the coordinator. InvalidListing: no comment.
+        InvalidTransition: the listing is not published.
+    """
+    _require_national(actor)
+    comment = _comment(comment)
+    product = load(session, actor, product_id, lock=True)
+    if product.status != "published":
+        raise InvalidTransition(f"{product.status}: not published")
+    revision = pending_revision(session, product)
+    if revision is not None:
+        _close(session, actor, product, revision, "withdrawn", storage, now=now)
+    services.set_status(session, product, "draft", now=now)
+    product.review_comment = comment
+    session.flush()
+    index_products(session, [product.id])
+    audit.record(session, actor.user_id, "listing.unpublished", "product", product.id, comment, unit_id=product.unit_id,
+                 now=now)
+    return product
+
+
+def coordinator_archive(session: Session, actor: Actor, product_id: int, *, storage: Storage, now: datetime) -> Product:
+    """The coordinator archives a listing of any unit (off sale, out of review); archive() does the work.
+
+    Raises:
+        ListingNotFound, NotPermitted: not the coordinator.
+    """
+    _require_national(actor)
+    return archive(session, actor, product_id, storage=storage, now=now)
+
+
+# Trusted units: their revisions go live at once, and the coordinator looks at them after the fact
+
+def set_trusted(session: Session, actor: Actor, unit_id: int, trusted: bool, *, now: datetime) -> Unit:
+    """Mark a unit trusted or not.
+
+    Raises:
+        NotPermitted: not the coordinator. ListingNotFound: no such unit.
+    """
+    _require_national(actor)
+    unit = session.get(Unit, unit_id, with_for_update=True)
+    if unit is None:
+        raise ListingNotFound(f"unit {unit_id}")
+    if unit.trusted != trusted:
+        unit.trusted = trusted
+        session.flush()
+        audit.record(session, actor.user_id, "unit.trusted" if trusted else "unit.untrusted", "unit", unit.id, "",
+                     unit_id=unit.id, now=now)
+    return unit
+
+
+def trusted_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(Unit.trusted.is_(True)).order_by(Unit.name)))
+
+
+@dataclass(frozen=True)
+class AfterTheFact:
+    """A trusted unit's change that went live without review, for the coordinator to look at."""
+
+    revision_id: int
+    product_id: int
+    title: str
+    unit_name: str
+    applied_at: datetime
+
+
+def after_the_fact(session: Session, actor: Actor) -> list[AfterTheFact]:
+    """Revisions trusted units put live at once that the coordinator has not looked at, oldest first."""
+    _require_national(actor)
+    rows = session.execute(
+        select(ProductRevision.id, Product.id, Product.title, Unit.name, ProductRevision.decided_at)
+        .join(Product, Product.id == ProductRevision.product_id).join(Unit, Unit.id == Product.unit_id)
+        .where(ProductRevision.state == "applied").order_by(ProductRevision.decided_at, ProductRevision.id)
+    ).all()
+    return [AfterTheFact(r, p, t, u, _aware(a)) for r, p, t, u, a in rows]
+
+
+def mark_seen(session: Session, actor: Actor, revision_id: int, *, now: datetime) -> ProductRevision:
+    """The coordinator has looked at a change a trusted unit put live: it leaves the after-the-fact list.
+
+    Raises:
+        NotPermitted: not the coordinator. InvalidTransition: not a change waiting to be looked at.
+    """
+    _require_national(actor)
+    revision = session.get(ProductRevision, revision_id, with_for_update=True)
+    if revision is None or revision.state != "applied":
+        raise InvalidTransition(f"revision {revision_id} is not waiting to be looked at")
+    revision.state, revision.decided_by_user_id = "approved", actor.user_id
+    session.flush()
+    audit.record(session, actor.user_id, "listing.revision_seen", "product", revision.product_id, "",
+                 unit_id=revision.product.unit_id, now=now)
+    return revision
+
+
+# The review page: what changed, word by word, and what to check
+
+TEXT_FIELDS = ("title", "summary", "description", "training_value")
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The change from old to new as (op, text) pieces, op "same", "del" or "ins"; words keep their spaces."""
+    a, b = re.findall(r"\S+\s*", old or ""), re.findall(r"\S+\s*", new or "")
+    pieces: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            pieces.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            pieces.append(("ins", "".join(b[j1:j2])))
+    return pieces
+
+
+def text_diffs(side: SideBySide) -> dict[str, list[tuple[str, str]]]:
+    """{field: word diff} for the text fields the proposal changes."""
+    if side.proposed is None:
+        return {}
+    return {name: word_diff(str(side.current.fields.get(name) or ""), str(side.proposed.fields.get(name) or ""))
+            for name in TEXT_FIELDS if name in side.changed}
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    ok: bool | None  # None: the coordinator has to look (a photo, a marking)
+    label: str
+
+
+# Food is sold at 15 % MVA; other goods and services at 25 %. 12 % and 0 % exist, but are rare enough here
+# to be worth a second look.
+FOOD_CATEGORY_WORDS = ("mat", "food", "bakst", "honning", "drikke")
+
+
+def checklist(side: SideBySide, category: Category | None) -> list[Check]:
+    """What the coordinator checks before approving: the automatic checks answered, the others to look at."""
+    version = side.proposed or side.current
+    fields, images = version.fields, version.images
+    names = " ".join(c.slug + " " + c.name.lower() for c in (category, category.parent if category else None) if c)
+    food = any(word in names for word in FOOD_CATEGORY_WORDS)
+    expected_vat = 1500 if food else 2500
+    return [
+        Check("photos", bool(images) and all(i.alt_text.strip() for i in images),
+              _l("At least one photo, each with alt text")),
+        Check("price", (fields.get("price_ore") or 0) > 0 and fields.get("vat_rate_bp") == expected_vat,
+              _l("Price above zero and a VAT rate usual for the category (15 %% for food, else 25 %%)")),
+        Check("description", len((fields.get("description") or "").strip()) >= 40,
+              _l("A description of at least a few sentences")),
+        Check("no_person", None, _l("No person can be recognised in the photos or the text")),
+        Check("safety", None, _l("Product safety marking where relevant (CE on toys, fire safety, food labelling)")),
+    ]
+
+
+def _comment(comment: str) -> str:
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidListing("comment", "a comment is required")
+    return comment
+
+
 # The rules underneath
 
 def _require_national(actor: Actor) -> None:
@@ -690,6 +890,8 @@ def _propose(session: Session, actor: Actor, product: Product, storage: Storage 
     """Put a change to a published listing into its one pending revision; return it, or None when the
     change leaves nothing to review (a revision that now matches the live listing is withdrawn).
 
+    For a trusted unit the revision is applied at once and returned in the state "applied".
+
     storage is None for a change of fields alone: no picture is dropped then.
     """
     revision = pending_revision(session, product)
@@ -718,6 +920,14 @@ def _propose(session: Session, actor: Actor, product: Product, storage: Storage 
         session.flush()
         audit.record(session, actor.user_id, "listing.revision_opened", "product", product.id, "",
                      unit_id=product.unit_id, now=now)
+    if product.unit.trusted and (storage is not None or _strip(revision.images) == _image_entries(_live_images(product))):
+        # A trusted unit's change goes live at once; the coordinator looks at it after the fact.
+        _apply(session, product, revision, storage)
+        revision.state, revision.decided_at = "applied", now
+        session.flush()
+        index_products(session, [product.id])
+        audit.record(session, actor.user_id, "listing.revision_applied", "product", product.id,
+                     "trusted unit: live at once", unit_id=product.unit_id, now=now)
     return revision
 
 
@@ -761,3 +971,23 @@ def _apply(session: Session, product: Product, revision: ProductRevision, storag
     for position, entry in enumerate(proposed):
         image = by_id[entry["id"]]
         image.position, image.alt_text, image.pending = position, entry["alt_text"], False
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    count: int
+    oldest_since: datetime | None  # when the longest-waiting item was sent for review
+
+
+def review_summary(session: Session, actor: Actor) -> QueueSummary:
+    """How many listings and revisions wait for review, and since when the oldest has waited (two counts).
+
+    Raises:
+        NotPermitted: the actor is not the coordinator (or an admin).
+    """
+    _require_national(actor)
+    new = session.execute(select(func.count(), func.min(Product.updated_at)).where(Product.status == "submitted")).one()
+    changed = session.execute(select(func.count(), func.min(ProductRevision.created_at))
+                              .where(ProductRevision.state == "pending")).one()
+    since = [_aware(t) for t in (new[1], changed[1]) if t is not None]
+    return QueueSummary(count=(new[0] or 0) + (changed[0] or 0), oldest_since=min(since) if since else None)

@@ -267,6 +267,33 @@ def stale_count(session: Session, unit_id: int, *, before: datetime) -> int:
     ) or 0
 
 
+@dataclass(frozen=True)
+class StaleUnit:
+    unit_id: int
+    name: str
+    last_confirmed: datetime | None  # the newest confirmation of any of its records; None: never
+    stale_records: int
+
+
+def stale_units(session: Session, *, before: datetime) -> list[StaleUnit]:
+    """Active units that keep stock and have confirmed none of it since this time, the longest silent first.
+
+    A unit's last confirmation is the newest count or "Alt stemmer" of any of its records; the national
+    shop's stock status is only as current as that (one query).
+    """
+    stale = (StockRecord.confirmed_at.is_(None)) | (StockRecord.confirmed_at < before)
+    last = func.max(StockRecord.confirmed_at)
+    rows = session.execute(
+        select(Unit.id, Unit.name, last, func.count().filter(stale))
+        .join(StockRecord, StockRecord.unit_id == Unit.id)
+        .where(Unit.active.is_(True), StockRecord.active.is_(True))
+        .group_by(Unit.id, Unit.name)
+        .having(last.is_(None) | (last < before))
+    ).all()
+    units = [StaleUnit(unit_id, name, aware(last) if last else None, count) for unit_id, name, last, count in rows]
+    return sorted(units, key=lambda u: (u.last_confirmed is not None, u.last_confirmed or before, u.name))
+
+
 def not_stocked(session: Session, unit_id: int, *, query: str = "", limit: int = 20) -> list[Product]:
     """Published goods the unit does not stock yet (to start stocking a national design), matching query."""
     stocked = select(StockRecord.product_id).where(StockRecord.unit_id == unit_id, StockRecord.active.is_(True))

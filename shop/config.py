@@ -51,6 +51,8 @@ DEFAULTS = {
     "STOCK_STALE_DAYS": 14,
     # The staff start page lists made-to-order lines promised within this many days.
     "MADE_TO_ORDER_DUE_DAYS": 7,
+    # The coordinator's start page lists parts of orders that have not moved for this many days.
+    "FULFILMENT_STUCK_DAYS": 5,
 }
 
 # Settings read from the environment when set: variable -> (config key or keys, parser).
@@ -89,6 +91,7 @@ ENVIRONMENT = {
     "TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
     "PROXY_COUNT": ("PROXY_COUNT", int),
     "STOCK_STALE_DAYS": ("STOCK_STALE_DAYS", int),
+    "FULFILMENT_STUCK_DAYS": ("FULFILMENT_STUCK_DAYS", int),
 }
 
 

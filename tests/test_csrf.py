@@ -696,7 +696,8 @@ def _submitted_listing(w: World) -> int:
 @protects("coordinator.reviews.approve")
 def _review_approve(w: World) -> Case:
     product_id = _submitted_listing(w)
-    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/{product_id}/godkjenn", {},
+    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/{product_id}/godkjenn",
+                {"no_person": "y", "safety": "y"},
                 lambda: w.session.get(Product, product_id).status, after="published")
 
 
@@ -728,3 +729,61 @@ def _stock_csv_confirm(w: World) -> Case:
     plan = html.unescape(re.search(r'name="plan" type="hidden" value="([^"]*)"', preview.get_data(as_text=True))[1])
     return Case("/workshop/lager/csv", "/workshop/lager/csv", {"action": "confirm", "plan": plan},
                 lambda: w.session.get(StockRecord, record.id).on_hand, after=9)
+
+
+# Curation: rejecting, taking out of the shop, archiving, trusting a unit, and looking at a trusted change
+
+@protects("coordinator.reviews.reject")
+def _review_reject(w: World) -> Case:
+    product_id = _submitted_listing(w)
+    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/{product_id}/avvis",
+                {"reject_comment": "Ikke i vårt sortiment."}, lambda: w.session.get(Product, product_id).status,
+                after="archived")
+
+
+@protects("coordinator.reviews.unpublish")
+def _review_unpublish(w: World) -> Case:
+    product_id = make_product(w.session).id
+    w.session.commit()
+    w.login_as("coordinator")
+    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/{product_id}/ta-ut",
+                {"unpublish_comment": "Bildet viser et ansikt."}, lambda: w.session.get(Product, product_id).status,
+                after="draft")
+
+
+@protects("coordinator.reviews.archive")
+def _review_archive(w: World) -> Case:
+    product_id = make_product(w.session).id
+    w.session.commit()
+    w.login_as("coordinator")
+    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/{product_id}/arkiver", {},
+                lambda: w.session.get(Product, product_id).status, after="archived")
+
+
+@protects("coordinator.reviews.trust")
+def _review_trust(w: World) -> Case:
+    product = make_product(w.session)
+    product_id, unit_id = product.id, product.unit_id
+    w.session.commit()
+    w.login_as("coordinator")
+    from catalogue.models import Unit
+    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/enhet/{unit_id}/tillit", {},
+                lambda: w.session.get(Unit, unit_id).trusted, after=True)
+
+
+@protects("coordinator.reviews.seen")
+def _review_seen(w: World) -> Case:
+    from catalogue import listings
+    from shop.core.actor import Actor
+
+    product = make_product(w.session, title="Benk i eik")
+    product.unit.trusted = True
+    w.session.commit()
+    staff = Actor(user_id=None, role="staff", unit_id=product.unit_id)
+    data = listings.ListingInput(**(listings.ListingInput.of(product).__dict__ | {"title": "Benk i ask"}))
+    listings.update_listing(w.session, staff, product.id, data, now=datetime(2026, 11, 20, tzinfo=UTC))
+    w.session.commit()
+    revision_id = w.session.scalar(select(ProductRevision.id).where(ProductRevision.product_id == product.id))
+    w.login_as("coordinator")
+    return Case("/coordinator/varer", f"/coordinator/varer/sett/{revision_id}", {},
+                lambda: w.session.get(ProductRevision, revision_id).state, after="approved")

@@ -167,3 +167,40 @@ def _queue_notice(session: Session, fulfilment: Fulfilment) -> None:
     """Queue the e-mail that tells the customer this part is sent or ready for pickup."""
     queue_customer_email(session, fulfilment.order, f"orders/email_fulfilment_{fulfilment.status}.txt",
                          f"orders/email_fulfilment_{fulfilment.status}_subject.txt", fulfilment=fulfilment)
+
+
+# The whole country, for the coordinator
+
+OPEN_STATUSES = ("pending", "packed", "ready_for_pickup")  # the unit still has the goods
+
+
+def _require_national(actor: Actor) -> None:
+    if not actor.is_national:
+        raise NotPermitted("only the coordinator sees every unit's parts")
+
+
+def overdue_made_to_order(session: Session, actor: Actor, *, today) -> list[OrderLine]:
+    """Made-to-order lines of every unit promised before today (Oslo) and not yet sent, the most overdue first."""
+    _require_national(actor)
+    return list(session.scalars(
+        select(OrderLine).join(Fulfilment, Fulfilment.id == OrderLine.fulfilment_id).join(Order)
+        .where(OrderLine.made_to_order.is_(True), OrderLine.promised_date < today,
+               Fulfilment.status.in_(OPEN_STATUSES), Order.status.in_(WORKABLE_ORDER_STATUSES))
+        .options(selectinload(OrderLine.order), selectinload(OrderLine.fulfilment).selectinload(Fulfilment.unit))
+        .order_by(OrderLine.promised_date, OrderLine.id)
+    ))
+
+
+def stuck(session: Session, actor: Actor, *, before: datetime) -> list[Fulfilment]:
+    """Parts of confirmed orders, at any unit, that the unit still has and that have not moved since this time.
+
+    A part moves when it is packed, sent, made ready or delivered (its updated_at); the oldest first.
+    """
+    _require_national(actor)
+    return list(session.scalars(
+        select(Fulfilment).join(Order)
+        .where(Fulfilment.status.in_(OPEN_STATUSES), Order.status.in_(WORKABLE_ORDER_STATUSES),
+               Fulfilment.updated_at < before)
+        .options(selectinload(Fulfilment.order), selectinload(Fulfilment.unit))
+        .order_by(Fulfilment.updated_at, Fulfilment.id)
+    ))

@@ -450,3 +450,11 @@ def search(session: Session, query: OrderQuery, *, page: int, per_page: int) -> 
                                 for column in (Order.number, Order.name, Order.organisation_name, Order.email))))
     return paginate(session, stmt.order_by((Order.attention != "").desc(), Order.id.desc()), page=page,
                     per_page=per_page)
+
+
+def coordinator_counts(session: Session) -> dict[str, int]:
+    """Orders the coordinator must act on: those flagged for attention, and invoice orders not yet invoiced."""
+    attention, to_invoice = session.execute(
+        select(func.count().filter(Order.attention != ""), func.count().filter(Order.status == "awaiting_invoice"))
+    ).one()
+    return {"attention": attention or 0, "to_invoice": to_invoice or 0}

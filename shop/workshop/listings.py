@@ -167,7 +167,7 @@ def upload(product_id: int):
         return _edit_page(_listing(product_id), pictures_form=form, status=400)
     db.session.commit()
     flash(_("The pictures wait for the coordinator's approval.") if product.status == "published"
-          else _("The pictures were added."), "success")
+          and not product.unit.trusted else _("The pictures were added."), "success")
     return redirect(url_for("workshop.listings.edit", product_id=product_id, _anchor="bilder"), 303)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from sqlalchemy import select
 
@@ -9,6 +10,9 @@ from catalogue import listings
 from catalogue.models import Product, ProductRevision
 from factories import NOW, in_bokmal, make_product
 from shop.core.actor import Actor
+
+
+CHECKED = {"no_person": "y", "safety": "y"}  # the two checks the coordinator confirms before approving
 
 
 def page(response) -> str:
@@ -30,10 +34,11 @@ def test_the_coordinator_sees_published_and_pending_side_by_side_and_approves(cl
 
     queue = page(client.get("/coordinator/varer"))
     text = page(client.get(f"/coordinator/varer/{product.id}"))
-    response = client.post(f"/coordinator/varer/{product.id}/godkjenn")
+    response = client.post(f"/coordinator/varer/{product.id}/godkjenn", data=CHECKED)
 
     assert "Benk i eik" in queue
-    assert "Benk i eik" in text and "Benk i ask" in text
+    assert "Benk i eik" in text  # the published title, and the proposed one as a word diff:
+    assert re.search(r"Benk i <del>.*?eik\s*</del><ins>.*?ask\s*</ins>", text)
     assert response.status_code == 303
     session.expire_all()
     assert session.get(Product, product.id).title == "Benk i ask"
@@ -60,7 +65,7 @@ def test_a_submitted_listing_is_published(client, session, login_as):
     session.commit()
     login_as("coordinator")
 
-    assert client.post(f"/coordinator/varer/{product.id}/godkjenn").status_code == 303
+    assert client.post(f"/coordinator/varer/{product.id}/godkjenn", data=CHECKED).status_code == 303
     session.expire_all()
     assert session.get(Product, product.id).status == "published"
 
@@ -70,7 +75,7 @@ def test_approving_when_nothing_waits_is_refused_with_a_message(client, session,
     session.commit()
     login_as("coordinator")
 
-    response = client.post(f"/coordinator/varer/{product.id}/godkjenn")
+    response = client.post(f"/coordinator/varer/{product.id}/godkjenn", data=CHECKED)
 
     assert response.status_code == 409
     assert in_bokmal("Nothing waits for review on this listing any more.") in page(response)

@@ -1,11 +1,12 @@
 """Catalogue models: units, the category tree, products and their images."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, ForeignKey, Index, Integer, Select, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ColumnElement, Date, ForeignKey, Index, Integer, Select, String
+from sqlalchemy import Text, UniqueConstraint
 from sqlalchemy import and_, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -208,3 +209,48 @@ class ProductRevision(db.Model):
 
     product: Mapped[Product] = relationship(back_populates="revisions")
 
+
+class Collection(db.Model):
+    """A curated set of products ("Julegaver", "Til bedriften"), shown on the home page and at its own URL.
+
+    The dates are Oslo calendar days, both included: outside them the collection is not shown anywhere.
+    """
+
+    __tablename__ = "collection"
+    __table_args__ = (CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    # Its picture, made by the same pipeline as product photos: a folder under the storage with its variants.
+    image_key: Mapped[str | None] = mapped_column(String(200))
+    image_alt: Mapped[str] = mapped_column(String(300), default="")
+    image_widths: Mapped[list[int]] = mapped_column(JSON, default=list)
+    image_width: Mapped[int | None] = mapped_column(Integer)
+    image_height: Mapped[int | None] = mapped_column(Integer)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    on_home_page: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[CollectionItem]] = relationship(
+        back_populates="collection", order_by="CollectionItem.position", cascade="all, delete-orphan"
+    )
+
+
+class CollectionItem(db.Model):
+    """One product in a collection, in the coordinator's order."""
+
+    __tablename__ = "collection_item"
+    __table_args__ = (UniqueConstraint("collection_id", "product_id", name="uq_collection_item_product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    collection: Mapped[Collection] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()

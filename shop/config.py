@@ -53,6 +53,8 @@ DEFAULTS = {
     "MADE_TO_ORDER_DUE_DAYS": 7,
     # The coordinator's start page lists parts of orders that have not moved for this many days.
     "FULFILMENT_STUCK_DAYS": 5,
+    # How long an invitation link to a new staff or coordinator account works, in seconds.
+    "INVITATION_MAX_AGE": 72 * 3600,
 }
 
 # Settings read from the environment when set: variable -> (config key or keys, parser).
@@ -92,6 +94,7 @@ ENVIRONMENT = {
     "PROXY_COUNT": ("PROXY_COUNT", int),
     "STOCK_STALE_DAYS": ("STOCK_STALE_DAYS", int),
     "FULFILMENT_STUCK_DAYS": ("FULFILMENT_STUCK_DAYS", int),
+    "INVITATION_MAX_AGE": ("INVITATION_MAX_AGE", int),
 }
 
 

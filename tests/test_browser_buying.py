@@ -567,7 +567,9 @@ def test_staff_and_coordinator_pages_pass_axe_fit_a_phone_and_work_by_keyboard(o
 
     coordinator = open_page()
     log_in(coordinator, "koord@example.no", "passord-koord")
-    expect(coordinator).to_have_url(re.compile(r"/coordinator/ordre$"))
+    expect(coordinator).to_have_url(re.compile(r"/coordinator$"))  # the coordinator's start page
+    check(coordinator, "coordinator start page")
+    coordinator.goto("/coordinator/ordre")
     check(coordinator, "coordinator order list")
     coordinator.get_by_label("Ordrenummer, navn, virksomhet eller e-post").fill("oslo kommune")
     coordinator.keyboard.press("Enter")

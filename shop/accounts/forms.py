@@ -88,6 +88,13 @@ class ResetPasswordForm(FlaskForm):
     min_password_length = MIN_PASSWORD_LENGTH
 
 
+class AcceptInvitationForm(FlaskForm):
+    """The invited person chooses their own password (nobody else ever sets or sees it)."""
+
+    password, confirm = _new_password_fields(_l("Password"), _l("Password again"))
+    min_password_length = MIN_PASSWORD_LENGTH
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),

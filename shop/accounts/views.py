@@ -10,36 +10,44 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from shop.accounts.forms import (
+    AcceptInvitationForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
 )
-from shop.accounts.models import User
+from shop.accounts.models import ROLES, User
 from shop.accounts.services import (
     EmailTaken,
+    InvalidInvitation,
     InvalidResetToken,
     WrongPassword,
     authenticate,
     find_active_user,
+    make_invitation_token,
     make_reset_token,
     normalise_email,
     register_customer,
     set_password,
+    user_for_invitation_token,
     user_for_reset_token,
+)
+from shop.accounts.services import (
+    accept_invitation as accept_invitation_of,
 )
 from shop.accounts.services import (
     change_password as change_password_of,
 )
 from shop.accounts.sessions import end_session, start_session
+from shop.core.time import utcnow
 from shop.core.urls import site_url
 from shop.errors import render_error
 from shop.extensions import db, limiter
@@ -49,8 +57,9 @@ from shop.security import safe_next
 bp = Blueprint("auth", __name__)
 account_bp = Blueprint("account", __name__, url_prefix="/konto")
 # Where each role starts its work after logging in.
-START_PAGE = {"staff": "workshop.home.index", "coordinator": "coordinator.orders.list",
-              "admin": "coordinator.orders.list"}
+START_PAGE = {"staff": "workshop.home.index", "coordinator": "coordinator.home.index",
+              "admin": "coordinator.home.index"}
+INVITATION_MAX_AGE = 72 * 3600  # seconds an invitation link works, unless INVITATION_MAX_AGE is configured
 
 
 def _login_limit() -> str:
@@ -174,6 +183,27 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200
 
 
+@bp.route("/invitasjon/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Accept an invitation: choose a password for the account the coordinator made, then log in."""
+    try:
+        user = user_for_invitation_token(db.session, token, _secret_keys(), max_age=_invitation_max_age())
+    except InvalidInvitation:
+        return render_template("auth/invitation.html", form=None, user=None), 400
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            accept_invitation_of(db.session, user, form.password.data, now=utcnow())
+        except InvalidInvitation:  # used (or replaced) a moment ago, by another request
+            db.session.rollback()
+            return render_template("auth/invitation.html", form=None, user=None), 400
+        start_session(user)
+        db.session.commit()
+        flash(_("Welcome, %(name)s! Your password is saved and you are logged in.", name=user.name), "success")
+        return redirect(_start_page(user))
+    return render_template("auth/invitation.html", form=form, user=user), 400 if form.errors else 200
+
+
 def _current_user_key() -> str:
     return f"user:{current_user.id}"
 
@@ -217,6 +247,30 @@ def send_reset_link(user: User) -> None:
         site,
     ])
     queue_email(db.session, to=user.email, subject=_("Choose a new password for %(site)s", site=site), body=body)
+
+
+def send_invitation(user: User, *, invited_by: str) -> None:
+    """Queue the invitation e-mail (in bokmål) with a one-time link to choose a password, valid INVITATION_MAX_AGE.
+
+    invited_by names who invited them, so the e-mail is not from a stranger.
+    """
+    site = current_app.config["SITE_NAME"]
+    link = site_url("auth.accept_invitation", token=make_invitation_token(user, _secret_keys()))
+    with force_locale("nb"):
+        context = {"user": user, "site": site, "invited_by": invited_by, "role": str(ROLES[user.role]).lower(),
+                   "hours": invitation_hours(), "link": link}
+        body = render_template("mail/invitation.txt", **context)
+        subject = render_template("mail/invitation_subject.txt", **context).strip()
+    queue_email(db.session, to=user.email, subject=subject, body=body)
+
+
+def _invitation_max_age() -> int:
+    return int(current_app.config.get("INVITATION_MAX_AGE", INVITATION_MAX_AGE))
+
+
+def invitation_hours() -> int:
+    """How many hours an invitation link works, as the e-mail and the pages say it."""
+    return max(1, _invitation_max_age() // 3600)
 
 
 def _secret_keys() -> list[str]:

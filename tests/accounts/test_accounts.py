@@ -561,7 +561,7 @@ def test_logging_in_with_an_unknown_address_costs_a_password_hash_check_too(sess
     assert checked == [method, method, method]  # the same kind of hash, every time
 
 
-@pytest.mark.parametrize(("role", "start"), [("customer", "/"), ("coordinator", "/coordinator/ordre")])
+@pytest.mark.parametrize(("role", "start"), [("customer", "/"), ("coordinator", "/coordinator")])
 def test_the_login_page_sends_someone_already_logged_in_on(client, login_as, role, start):
     login_as(role)
 

@@ -13,6 +13,9 @@ depends_on = None
 
 
 def upgrade():
+    # The audit log is read newest first and filtered by person.
+    op.create_index("ix_audit_event_created_at", "audit_event", ["created_at"], unique=False)
+    op.create_index("ix_audit_event_actor_user_id", "audit_event", ["actor_user_id"], unique=False)
     with op.batch_alter_table("unit") as batch:
         batch.add_column(sa.Column("contact_name", sa.String(length=200), nullable=False, server_default=""))
         batch.add_column(sa.Column("contact_phone", sa.String(length=40), nullable=False, server_default=""))
@@ -58,6 +61,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_audit_event_actor_user_id", table_name="audit_event")
+    op.drop_index("ix_audit_event_created_at", table_name="audit_event")
     op.drop_index("ix_collection_item_product_id", table_name="collection_item")
     op.drop_index("ix_collection_item_collection_id", table_name="collection_item")
     op.drop_table("collection_item")

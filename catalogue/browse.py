@@ -247,3 +247,57 @@ def find_category(tree: list[tuple[Category, list[Category]]], slug: str) -> tup
 
 def active_units(session: Session) -> list[Unit]:
     return list(session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)))
+
+
+# The public national overview (/enheter, /enhet/<slug>): what each workshop can make or do
+
+@dataclass(frozen=True)
+class ServiceLink:
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class UnitOffer:
+    """An active unit with how many goods and services it has for sale, and the first of its services by title."""
+
+    unit: Unit
+    goods: int
+    services: int
+    service_links: list[ServiceLink]
+
+
+def unit_offers(session: Session, *, region: str | None = None, unit_id: int | None = None,
+                services_per_unit: int = 10) -> list[UnitOffer]:
+    """Every active unit (in a region, or one unit) by name, with its counts of goods and services for sale and up
+    to services_per_unit of its services (two queries, however many units)."""
+    counts = (
+        select(Product.unit_id.label("unit_id"),
+               func.count().filter(Product.kind == "goods").label("goods"),
+               func.count().filter(Product.kind == "service").label("services"))
+        .where(Product.status == "published")
+        .group_by(Product.unit_id)
+        .subquery("offer_counts")
+    )
+    stmt = (select(Unit, func.coalesce(counts.c.goods, 0), func.coalesce(counts.c.services, 0))
+            .outerjoin(counts, counts.c.unit_id == Unit.id).where(Unit.active.is_(True)))
+    if region:
+        stmt = stmt.where(Unit.region == region)
+    if unit_id is not None:
+        stmt = stmt.where(Unit.id == unit_id)
+    rows = session.execute(stmt.order_by(Unit.name, Unit.id)).all()
+    ids = [unit.id for unit, goods, services in rows if services]
+    links: dict[int, list[ServiceLink]] = defaultdict(list)
+    if ids and services_per_unit > 0:
+        ranked = (
+            select_for_sale(Product.unit_id, Product.slug, Product.title,
+                            func.row_number().over(partition_by=Product.unit_id, order_by=(Product.title, Product.id))
+                            .label("n"))
+            .where(Product.kind == "service", Product.unit_id.in_(ids))
+            .subquery("ranked_services")
+        )
+        for unit, slug, title in session.execute(
+                select(ranked.c.unit_id, ranked.c.slug, ranked.c.title).where(ranked.c.n <= services_per_unit)
+                .order_by(ranked.c.unit_id, ranked.c.n)):
+            links[unit].append(ServiceLink(slug, title))
+    return [UnitOffer(unit, int(goods), int(services), links.get(unit.id, [])) for unit, goods, services in rows]

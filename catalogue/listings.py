@@ -673,6 +673,22 @@ def coordinator_archive(session: Session, actor: Actor, product_id: int, *, stor
     return archive(session, actor, product_id, storage=storage, now=now)
 
 
+def set_featured(session: Session, actor: Actor, product_id: int, featured: bool, *, now: datetime) -> Product:
+    """Feature a listing on the home page, or stop; only a listing for sale is ever shown there.
+
+    Raises:
+        ListingNotFound, NotPermitted: not the coordinator.
+    """
+    _require_national(actor)
+    product = load(session, actor, product_id, lock=True)
+    if product.featured != featured:
+        product.featured = featured
+        session.flush()
+        audit.record(session, actor.user_id, "listing.featured" if featured else "listing.unfeatured", "product",
+                     product.id, "", unit_id=product.unit_id, now=now)
+    return product
+
+
 # Trusted units: their revisions go live at once, and the coordinator looks at them after the fact
 
 def set_trusted(session: Session, actor: Actor, unit_id: int, trusted: bool, *, now: datetime) -> Unit:

@@ -12,14 +12,20 @@ from flask import (
     stream_with_context,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.validators import Optional
 
 from catalogue import browse as listing
-from catalogue.forms import FilterForm
-from catalogue.models import Category
+from catalogue import collections
+from catalogue.forms import FilterForm, options
+from catalogue.models import REGIONS, Category
 from catalogue.seo import product_jsonld
 from catalogue.services import availability
 from shop.core.http import abort_with_message
 from shop.core.paging import PageOutOfRange, parse_page
+from shop.core.time import OSLO, aware, utcnow
 from shop.core.urls import site_url
 from shop.extensions import db
 
@@ -34,7 +40,20 @@ def home():
         featured=listing.cards(db.session, listing.featured_ids(db.session, limit=FEATURED_ON_HOME)),
         tree=listing.category_tree(db.session),
         units=listing.active_units(db.session),
+        collections=collections.on_home_page(db.session, today=_today()),
     )
+
+
+@bp.get("/samling/<slug>")
+def collection(slug: str):
+    shown = collections.public(db.session, slug, today=_today())
+    if shown is None:
+        abort_with_message(404, _("There is no collection at this address."))
+    return render_template("catalogue/collection.html", shown=shown)
+
+
+def _today():
+    return utcnow().astimezone(OSLO).date()
 
 
 @bp.get("/produkter")
@@ -109,9 +128,28 @@ def product(slug: str):
     )
 
 
+class UnitsFilterForm(FlaskForm):
+    """The workshops page's region: GET only, so no CSRF token and no session (the page stays cacheable)."""
+
+    class Meta:
+        csrf = False
+
+    region = SelectField(_l("Region"), choices=options([("", _l("All regions")), *REGIONS.items()]),
+                         validators=[Optional()])
+
+
+UNITS_SERVICES_LISTED = 10  # per unit on /enheter; the unit's own page links the rest
+UNIT_PAGE_ITEMS = 12
+
+
 @bp.get("/enheter")
 def units():
-    return render_template("catalogue/units.html", units=listing.active_units(db.session))
+    """The public national overview: every active unit with its trades, goods and services, by region."""
+    form = UnitsFilterForm(request.args)
+    valid = form.validate()
+    region = None if form.region.errors else form.region.data or None
+    offers = listing.unit_offers(db.session, region=region, services_per_unit=UNITS_SERVICES_LISTED)
+    return render_template("catalogue/units.html", offers=offers, form=form, region=region), 200 if valid else 400
 
 
 @bp.get("/enhet/<slug>")
@@ -119,8 +157,11 @@ def unit(slug: str):
     unit = listing.active_unit(db.session, slug)
     if unit is None:
         abort_with_message(404, _("There is no workshop at this address."))
-    result = listing.browse(db.session, listing.Filters(unit_id=unit.id, sort="newest"), page=1, per_page=12)
-    return render_template("catalogue/unit.html", unit=unit, result=result)
+    goods = listing.browse(db.session, listing.Filters(unit_id=unit.id, kind="goods", sort="newest"), page=1,
+                           per_page=UNIT_PAGE_ITEMS)
+    services = listing.browse(db.session, listing.Filters(unit_id=unit.id, kind="service", sort="name"), page=1,
+                              per_page=UNIT_PAGE_ITEMS)
+    return render_template("catalogue/unit.html", unit=unit, goods=goods, services=services)
 
 
 @bp.get("/sitemap.xml")
@@ -133,6 +174,8 @@ def sitemap():
         yield _url(site_url("catalogue.units"))
         for kind, slug, modified in listing.sitemap_entries(db.session):
             yield _url(site_url(f"catalogue.{kind}", slug=slug), modified)
+        for slug, modified in collections.sitemap_slugs(db.session, today=_today()):
+            yield _url(site_url("catalogue.collection", slug=slug), aware(modified))
         yield "</urlset>\n"
 
     return Response(stream_with_context(entries()), mimetype="application/xml")

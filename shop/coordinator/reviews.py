@@ -41,6 +41,8 @@ def _comment_form(field: str) -> type[FlaskForm]:
 
 
 class TrustForm(FlaskForm):
+    """A yes ("1") or a no ("0") in a hidden field: trusting a unit, featuring a listing, or just the token."""
+
     trusted = HiddenField()
 
 
@@ -130,6 +132,19 @@ def archive(product_id: int):
     listings.coordinator_archive(db.session, _actor(), product_id, storage=_storage(), now=utcnow())
     db.session.commit()
     flash(_("The listing is archived."), "success")
+    return redirect(url_for("coordinator.reviews.listing", product_id=product_id), 303)
+
+
+@bp.post("/<int:product_id>/fremhev")
+def feature(product_id: int):
+    _product(product_id)
+    form = TrustForm()  # one hidden yes-or-no field and the token
+    if not form.validate_on_submit() or form.trusted.data not in ("0", "1"):
+        abort(400)
+    product = listings.set_featured(db.session, _actor(), product_id, form.trusted.data == "1", now=utcnow())
+    db.session.commit()
+    flash(_("The listing is featured on the home page while it is for sale.") if product.featured
+          else _("The listing is no longer featured."), "success")
     return redirect(url_for("coordinator.reviews.listing", product_id=product_id), 303)
 
 

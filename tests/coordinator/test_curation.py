@@ -202,3 +202,17 @@ def test_staff_cannot_make_curation_decisions_even_through_the_services(session)
         except listings.NotPermitted:
             continue
         raise AssertionError("staff made a coordinator's decision")
+
+
+def test_featuring_puts_a_listing_on_the_home_page_while_it_is_for_sale(client, session, login_as):
+    product = make_product(session, title="Fuglekasse i gran")
+    session.commit()
+    login_as("coordinator")
+
+    assert client.post(f"/coordinator/varer/{product.id}/fremhev", data={"trusted": "1"}).status_code == 303
+    featured_home = page(client.get("/"))
+    client.post(f"/coordinator/varer/{product.id}/ta-ut", data={"unpublish_comment": "Feil pris."})
+
+    assert "Fuglekasse i gran" in featured_home
+    assert "Fuglekasse i gran" not in page(client.get("/"))
+    assert "listing.featured" in _actions(session, product.id)

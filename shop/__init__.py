@@ -65,6 +65,7 @@ def init_extensions(app: Flask) -> None:
 
 def import_models() -> None:
     """Import every model module, so the metadata (and so the migrations) know all tables."""
+    import catalogue.development  # noqa: F401
     import catalogue.models  # noqa: F401
     import inventory.models  # noqa: F401
     import shop.accounts.models  # noqa: F401

@@ -787,3 +787,384 @@ def _review_seen(w: World) -> Case:
     w.login_as("coordinator")
     return Case("/coordinator/varer", f"/coordinator/varer/sett/{revision_id}", {},
                 lambda: w.session.get(ProductRevision, revision_id).state, after="approved")
+
+
+# Units and people: the coordinator creates and edits units, invites people, moves and deactivates them;
+# the invited person accepts the invitation
+
+def _invited_staff(w: World, email: str = "invitert@example.no") -> User:
+    from shop.accounts.services import invite
+    from shop.core.actor import Actor
+
+    user = invite(w.session, Actor(user_id=None, role="admin"), email=email, name="Nina Ny", role="staff",
+                  unit_id=make_unit(w.session).id, now=datetime.now(UTC))
+    w.session.commit()
+    return user
+
+
+@protects("auth.accept_invitation")
+def _accept_invitation(w: World) -> Case:
+    from shop.accounts.services import make_invitation_token
+
+    user = _invited_staff(w)
+    user_id = user.id
+    path = f"/invitasjon/{make_invitation_token(user, w.app.config['SECRET_KEY'])}"
+    return Case(path, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                lambda: (_passwords(w.session, user_id)[1], logged_in_as(w.client) is not None), after=(True, True))
+
+
+_UNIT_FORM = {"name": "Bjørgvin fengsel", "region": "vest", "active": "y"}
+
+
+@protects("coordinator.units.new")
+def _unit_new(w: World) -> Case:
+    from catalogue.models import Unit
+
+    w.login_as("coordinator")
+    return Case("/coordinator/enheter/ny", "/coordinator/enheter/ny", _UNIT_FORM,
+                lambda: session_count(w.session, Unit, Unit.name == "Bjørgvin fengsel"), after=1)
+
+
+@protects("coordinator.units.edit")
+def _unit_edit(w: World) -> Case:
+    from catalogue.models import Unit
+
+    unit_id = make_unit(w.session, name="Bergen fengsel").id
+    w.session.commit()
+    w.login_as("coordinator")
+    return Case(f"/coordinator/enheter/{unit_id}", f"/coordinator/enheter/{unit_id}", _UNIT_FORM,
+                lambda: w.session.get(Unit, unit_id).name, after="Bjørgvin fengsel")
+
+
+@protects("coordinator.people.invite")
+def _people_invite(w: World) -> Case:
+    unit_id = make_unit(w.session).id
+    w.session.commit()
+    w.login_as("coordinator")
+    return Case("/coordinator/personer/inviter", "/coordinator/personer/inviter",
+                {"name": "Ola Ny", "email": "ola.ny@example.no", "role": "staff", "unit_id": str(unit_id)},
+                lambda: (session_count(w.session, User, User.email == "ola.ny@example.no"),
+                         session_count(w.session, OutboxMessage)), after=(1, 1))
+
+
+@protects("coordinator.people.detail")
+def _people_move(w: World) -> Case:
+    staff = create_user(w.session, email="flytter@example.no", password=OLD_PASSWORD, name="Per", role="staff",
+                        unit_id=make_unit(w.session).id)
+    staff_id, new_unit_id = staff.id, make_unit(w.session).id
+    w.session.commit()
+    w.login_as("coordinator")
+    return Case(f"/coordinator/personer/{staff_id}", f"/coordinator/personer/{staff_id}",
+                {"name": "Per", "unit_id": str(new_unit_id)}, lambda: w.session.get(User, staff_id).unit_id,
+                after=new_unit_id)
+
+
+@protects("coordinator.people.resend")
+def _people_resend(w: World) -> Case:
+    user_id = _invited_staff(w).id
+    w.login_as("coordinator")
+    return Case(f"/coordinator/personer/{user_id}", f"/coordinator/personer/{user_id}/send-invitasjon", {},
+                lambda: session_count(w.session, OutboxMessage), after=1)
+
+
+@protects("coordinator.people.deactivate")
+def _people_deactivate(w: World) -> Case:
+    staff = create_user(w.session, email="slutter@example.no", password=OLD_PASSWORD, role="staff",
+                        unit_id=make_unit(w.session).id)
+    staff_id = staff.id
+    w.session.commit()
+    w.login_as("coordinator")
+    return Case(f"/coordinator/personer/{staff_id}", f"/coordinator/personer/{staff_id}/deaktiver", {},
+                lambda: w.session.get(User, staff_id).active, after=False)
+
+
+@protects("coordinator.people.reactivate")
+def _people_reactivate(w: World) -> Case:
+    staff = create_user(w.session, email="tilbake@example.no", password=OLD_PASSWORD, role="staff",
+                        unit_id=make_unit(w.session).id)
+    staff.active = False
+    staff_id = staff.id
+    w.session.commit()
+    w.login_as("coordinator")
+    return Case(f"/coordinator/personer/{staff_id}", f"/coordinator/personer/{staff_id}/aktiver", {},
+                lambda: w.session.get(User, staff_id).active, after=True)
+
+
+# Collections
+
+def _collection_with(w: World, *products) -> int:
+    from catalogue import collections
+    from catalogue.models import Collection  # noqa: F401
+    from shop.core.actor import Actor
+
+    coordinator = Actor(user_id=None, role="coordinator")
+    collection = collections.create(w.session, coordinator, collections.CollectionInput(title="Julegaver"),
+                                    now=datetime.now(UTC))
+    for product in products:
+        collections.add_product(w.session, coordinator, collection.id, product.sku, now=datetime.now(UTC))
+    w.session.commit()
+    w.login_as("coordinator")
+    return collection.id
+
+
+def _collection_items(w: World, collection_id: int) -> list[int]:
+    from catalogue.models import CollectionItem
+
+    return list(w.session.scalars(select(CollectionItem.product_id).where(CollectionItem.collection_id == collection_id)
+                                  .order_by(CollectionItem.position)))
+
+
+@protects("coordinator.collections.new")
+def _collection_new(w: World) -> Case:
+    from catalogue.models import Collection
+
+    w.login_as("coordinator")
+    return Case("/coordinator/samlinger/ny", "/coordinator/samlinger/ny", {"title": "Til bedriften", "position": "0"},
+                lambda: session_count(w.session, Collection), after=1)
+
+
+@protects("coordinator.collections.save")
+def _collection_save(w: World) -> Case:
+    from catalogue.models import Collection
+
+    collection_id = _collection_with(w)
+    return Case(f"/coordinator/samlinger/{collection_id}", f"/coordinator/samlinger/{collection_id}",
+                {"title": "Julegaver 2026", "position": "0"}, lambda: w.session.get(Collection, collection_id).title,
+                after="Julegaver 2026")
+
+
+@protects("coordinator.collections.picture")
+def _collection_picture(w: World) -> Case:
+    from catalogue.models import Collection
+
+    collection_id = _collection_with(w)
+    upload = Path(w.app.config["MEDIA_ROOT"]).parent / "csrf-collection.jpg"
+    upload.write_bytes(_jpeg_bytes())
+    return Case(f"/coordinator/samlinger/{collection_id}", f"/coordinator/samlinger/{collection_id}/bilde",
+                {"picture": (str(upload), "jul.jpg"), "image_alt": "Gaver"},
+                lambda: w.session.get(Collection, collection_id).image_alt, after="Gaver")
+
+
+@protects("coordinator.collections.add_product")
+def _collection_add(w: World) -> Case:
+    product = make_product(w.session)
+    collection_id = _collection_with(w)
+    product_id, sku = product.id, product.sku
+    return Case(f"/coordinator/samlinger/{collection_id}", f"/coordinator/samlinger/{collection_id}/varer",
+                {"sku": sku}, lambda: _collection_items(w, collection_id), after=[product_id])
+
+
+@protects("coordinator.collections.move_product")
+def _collection_move(w: World) -> Case:
+    first, second = make_product(w.session), make_product(w.session)
+    collection_id = _collection_with(w, first, second)
+    first_id, second_id = first.id, second.id
+    return Case(f"/coordinator/samlinger/{collection_id}", f"/coordinator/samlinger/{collection_id}/varer/{second_id}/flytt",
+                {"step": "-1"}, lambda: _collection_items(w, collection_id), after=[second_id, first_id])
+
+
+@protects("coordinator.collections.remove_product")
+def _collection_remove(w: World) -> Case:
+    product = make_product(w.session)
+    collection_id = _collection_with(w, product)
+    product_id = product.id
+    return Case(f"/coordinator/samlinger/{collection_id}",
+                f"/coordinator/samlinger/{collection_id}/varer/{product_id}/fjern", {},
+                lambda: _collection_items(w, collection_id), after=[])
+
+
+@protects("coordinator.collections.delete")
+def _collection_delete(w: World) -> Case:
+    from catalogue.models import Collection
+
+    collection_id = _collection_with(w)
+    return Case(f"/coordinator/samlinger/{collection_id}", f"/coordinator/samlinger/{collection_id}/slett", {},
+                lambda: session_count(w.session, Collection), after=0)
+
+
+@protects("coordinator.reviews.feature")
+def _review_feature(w: World) -> Case:
+    product_id = make_product(w.session).id
+    w.session.commit()
+    w.login_as("coordinator")
+    return Case(f"/coordinator/varer/{product_id}", f"/coordinator/varer/{product_id}/fremhev", {},
+                lambda: w.session.get(Product, product_id).featured, after=True)
+
+
+# Product development: the staff pages (the concept's id in a hidden field) and the coordinator's board and concept page
+
+from catalogue.development import (  # noqa: E402  (appended with the product development cases)
+    ConceptImage,
+    ConceptNote,
+    ConceptPartner,
+    ConceptProduct,
+    ConceptUnit,
+    DevelopmentConcept,
+)
+
+
+def _dev_concept(w: World, *, staff: bool = True, picture: bool = False):
+    """A concept with a unit involved; logged in as that unit's staff (or as the coordinator)."""
+    from catalogue import development_services as development
+    from catalogue.storage import LocalStorage
+    from development_factories import COORDINATOR, jpeg, make_concept
+
+    unit = make_unit(w.session)
+    concept = make_concept(w.session, units=[unit], title="Fuglekasse")
+    if picture:
+        development.add_images(w.session, COORDINATOR, concept.id, [jpeg()], alt_text="Kassen",
+                               storage=LocalStorage(w.app.config["MEDIA_ROOT"]), now=datetime.now(UTC))
+    w.session.commit()
+    if staff:
+        w.login_as("staff", unit=unit)
+    else:
+        w.login_as("coordinator")
+    return concept.id, unit.id
+
+
+def _dev_upload(w: World) -> tuple:
+    from development_factories import jpeg
+
+    path = Path(w.app.config["MEDIA_ROOT"]).parent / "csrf-konsept.jpg"
+    path.write_bytes(jpeg())
+    return str(path), "konsept.jpg"
+
+
+@protects("workshop.development.propose")
+def _dev_propose(w: World) -> Case:
+    w.login_as("staff")
+    return Case("/workshop/utvikling/ny", "/workshop/utvikling/ny", {"title": "Krakk i bjørk", "description": ""},
+                lambda: session_count(w.session, DevelopmentConcept), after=1)
+
+
+@protects("workshop.development.add_note")
+def _dev_staff_note(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w)
+    return Case(f"/workshop/utvikling/konsept?id={concept_id}", "/workshop/utvikling/konsept/notat",
+                {"note": "Et notat"}, lambda: session_count(w.session, ConceptNote), after=1)
+
+
+@protects("workshop.development.add_partner")
+def _dev_staff_partner(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w)
+    return Case(f"/workshop/utvikling/konsept?id={concept_id}", "/workshop/utvikling/konsept/partner",
+                {"kind": "school", "partner_name": "Fagskolen", "contact": ""},
+                lambda: session_count(w.session, ConceptPartner), after=1)
+
+
+@protects("workshop.development.upload")
+def _dev_staff_upload(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w)
+    return Case(f"/workshop/utvikling/konsept?id={concept_id}", "/workshop/utvikling/konsept/bilder",
+                {"pictures": _dev_upload(w), "alt_text": "Prototypen"},
+                lambda: session_count(w.session, ConceptImage), after=1)
+
+
+@protects("workshop.development.delete_image")
+def _dev_staff_delete_image(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w, picture=True)
+    return Case(f"/workshop/utvikling/konsept?id={concept_id}", "/workshop/utvikling/konsept/bilder/slett", {},
+                lambda: session_count(w.session, ConceptImage), after=0)
+
+
+@protects("coordinator.development.create")
+def _dev_create(w: World) -> Case:
+    w.login_as("coordinator")
+    return Case("/coordinator/utvikling", "/coordinator/utvikling/ny", {"title": "Utemøbler", "description": ""},
+                lambda: session_count(w.session, DevelopmentConcept), after=1)
+
+
+@protects("coordinator.development.move")
+def _dev_move(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w, staff=False)
+    # The board's own form for the card: a stage menu and a button.
+    return Case("/coordinator/utvikling", f"/coordinator/utvikling/{concept_id}/steg", {"stage": "design"},
+                lambda: w.session.get(DevelopmentConcept, concept_id).stage, after="design")
+
+
+@protects("coordinator.development.edit")
+def _dev_edit(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w, staff=False)
+    return Case(f"/coordinator/utvikling/{concept_id}", f"/coordinator/utvikling/{concept_id}/rediger",
+                {"title": "Fuglekasse i gran", "description": ""},
+                lambda: w.session.get(DevelopmentConcept, concept_id).title, after="Fuglekasse i gran")
+
+
+@protects("coordinator.development.units")
+def _dev_units(w: World) -> Case:
+    concept_id, unit_id = _dev_concept(w, staff=False)
+    other_id = make_unit(w.session).id
+    w.session.commit()
+    return Case(f"/coordinator/utvikling/{concept_id}", f"/coordinator/utvikling/{concept_id}/enheter",
+                {"unit_ids": [str(unit_id), str(other_id)]},
+                lambda: sorted(w.session.scalars(select(ConceptUnit.unit_id).where(ConceptUnit.concept_id == concept_id))),
+                after=sorted([unit_id, other_id]))
+
+
+@protects("coordinator.development.link_product")
+def _dev_link(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w, staff=False)
+    make_product(w.session, title="Fuglekasse med tak", status="draft", stock=None)
+    w.session.commit()
+    return Case(f"/coordinator/utvikling/{concept_id}?q=fuglekasse+med", f"/coordinator/utvikling/{concept_id}/varer",
+                {}, lambda: session_count(w.session, ConceptProduct), after=1)
+
+
+@protects("coordinator.development.unlink_product")
+def _dev_unlink(w: World) -> Case:
+    from catalogue import development_services as development
+    from development_factories import COORDINATOR
+
+    concept_id, _unit = _dev_concept(w, staff=False)
+    product_id = make_product(w.session, stock=None).id
+    development.link_product(w.session, COORDINATOR, concept_id, product_id, now=datetime.now(UTC))
+    w.session.commit()
+    return Case(f"/coordinator/utvikling/{concept_id}",
+                f"/coordinator/utvikling/{concept_id}/varer/{product_id}/fjern", {},
+                lambda: session_count(w.session, ConceptProduct), after=0)
+
+
+@protects("coordinator.development.add_note")
+def _dev_note(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w, staff=False)
+    return Case(f"/coordinator/utvikling/{concept_id}", f"/coordinator/utvikling/{concept_id}/notat",
+                {"note": "Avtalt med Halden."}, lambda: session_count(w.session, ConceptNote), after=1)
+
+
+@protects("coordinator.development.add_partner")
+def _dev_partner(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w, staff=False)
+    return Case(f"/coordinator/utvikling/{concept_id}", f"/coordinator/utvikling/{concept_id}/partnere",
+                {"kind": "nav", "partner_name": "NAV Bergenhus", "contact": ""},
+                lambda: session_count(w.session, ConceptPartner), after=1)
+
+
+@protects("coordinator.development.remove_partner")
+def _dev_remove_partner(w: World) -> Case:
+    from catalogue import development_services as development
+    from development_factories import COORDINATOR
+
+    concept_id, _unit = _dev_concept(w, staff=False)
+    partner_id = development.add_partner(w.session, COORDINATOR, concept_id, kind="other", name="Lag", contact="",
+                                         now=datetime.now(UTC)).id
+    w.session.commit()
+    return Case(f"/coordinator/utvikling/{concept_id}",
+                f"/coordinator/utvikling/{concept_id}/partnere/{partner_id}/fjern", {},
+                lambda: session_count(w.session, ConceptPartner), after=0)
+
+
+@protects("coordinator.development.upload")
+def _dev_upload_coordinator(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w, staff=False)
+    return Case(f"/coordinator/utvikling/{concept_id}", f"/coordinator/utvikling/{concept_id}/bilder",
+                {"pictures": _dev_upload(w), "alt_text": "Skissen"},
+                lambda: session_count(w.session, ConceptImage), after=1)
+
+
+@protects("coordinator.development.delete_image")
+def _dev_delete_image(w: World) -> Case:
+    concept_id, _unit = _dev_concept(w, staff=False, picture=True)
+    image_id = w.session.scalar(select(ConceptImage.id))
+    return Case(f"/coordinator/utvikling/{concept_id}",
+                f"/coordinator/utvikling/{concept_id}/bilder/{image_id}/slett", {},
+                lambda: session_count(w.session, ConceptImage), after=0)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from catalogue import listings
+from catalogue import development_services, listings
 from catalogue.browse import category_tree
 from catalogue.listings import InvalidListing, InvalidTransition, ListingNotFound, RefusedPicture, category_names
 from catalogue.models import Product
@@ -237,7 +237,8 @@ def _edit_page(product: Product, *, form: ListingForm | None = None, pictures_fo
     return render_template("workshop/listings/edit.html", product=product, form=form, images=images,
                            pictures_form=pictures_form or PicturesForm(formdata=None), alt_forms=alt_forms,
                            side=listings.published_vs_pending(db.session, product), categories=category_names(tree),
-                           labels=listings.STATUS_LABELS), status
+                           labels=listings.STATUS_LABELS,
+                           development_notes=development_services.product_notes(db.session, _actor(), product.id)), status
 
 
 def _field_error(form, error: InvalidListing) -> None:

@@ -74,6 +74,7 @@ def import_models() -> None:
     import shop.core.audit  # noqa: F401
     import shop.mail  # noqa: F401
     import shop.orders.models  # noqa: F401
+    import shop.orders.sales  # noqa: F401  (keeps the sales summaries up to date)
     import shop.payments.models  # noqa: F401
 
 

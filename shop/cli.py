@@ -131,6 +131,24 @@ def expire_orders_command() -> None:
     click.echo(f"Expired {expired} unpaid orders.")
 
 
+@orders_cli.command("summarize")
+@click.option("--months", default=61, show_default=True, help="How many months back from this one.")
+@with_appcontext
+def summarize_sales_command(months: int) -> None:
+    """Make the monthly sales summaries the reports read, for the months that have ended (cron-safe, nightly).
+
+    A report page makes any it needs itself; this only saves its first visitor after a month ends the wait.
+    """
+    from shop.core.time import OSLO, utcnow
+    from shop.orders.sales import MAX_MONTHS, Period, summarize
+
+    today = utcnow().astimezone(OSLO).date()
+    back = min(max(months, 1), MAX_MONTHS) - 1
+    year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+    made = summarize(db.session, Period(today.replace(year=year, month=month + 1, day=1), today), now=utcnow())
+    click.echo(f"Summarized {made} months.")
+
+
 @click.command("mail-send")
 @with_appcontext
 def mail_send_command() -> None:

@@ -89,11 +89,18 @@ def _period_and_form() -> tuple[reports.Period | None, PeriodForm]:
     return period, form
 
 
+def _build(build, period: reports.Period):
+    """A report, after summarizing the months of its period that have ended and are not summarized yet (each
+    committed on its own: see shop.orders.sales)."""
+    reports.summarize(db.session, period, now=utcnow())
+    return build(db.session, period)
+
+
 def _page(template: str, build):
     period, form = _period_and_form()
     if period is None:
         return render_template(template, form=form, report=None, presets=_presets(), chart=None), 400
-    report = build(db.session, period)
+    report = _build(build, period)
     return render_template(template, form=form, report=report, presets=_presets(), chart=CHARTS[template](report),
                            labels=Labels())
 
@@ -165,7 +172,7 @@ def csv(name: str):
     if period is None:
         abort_with_message(400, " ".join(error for field in form for error in field.errors))
     build, table = CSV_TABLES[name]
-    columns, rows, total = table(build(db.session, period))
+    columns, rows, total = table(_build(build, period))
     response = Response(reports.to_csv(columns, rows, total), mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment", filename=f"{name}-{period.first}-{period.last}.csv")
     return response

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -81,6 +82,7 @@ class Order(db.Model):
             name="invoice_details",
         ),
         Index("ix_order_status_expires", "status", "expires_at"),
+        Index("ix_order_created_at", "created_at"),  # the reports' current month (shop.orders.sales)
         Index("uq_order_checkout_key", "checkout_key", unique=True),
     )
 
@@ -237,3 +239,63 @@ class Payment(db.Model):
     # The one-time key of the request that asked for a refund (see shop.orders.services.start_refund).
     request_key: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+# Monthly summaries of sales, kept for the coordinator's reports (shop.orders.summaries fills and checks them): a
+# month's rows are only used while the month's version is the one they were made from, and every change to an
+# order of the month raises the version.
+
+class SalesMonth(db.Model):
+    """A calendar month in Europe/Oslo: the version its orders are at, and the version its summary was made from."""
+
+    __tablename__ = "sales_month"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    summarized_version: Mapped[int | None] = mapped_column(Integer)
+    summarized_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+
+class SalesMonthLines(db.Model):
+    """A month's sold order lines, summed per unit, payment method, kind and VAT rate."""
+
+    __tablename__ = "sales_month_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    invoice: Mapped[bool] = mapped_column(Boolean)
+    service: Mapped[bool] = mapped_column(Boolean)
+    vat_rate_bp: Mapped[int] = mapped_column(Integer)
+    items: Mapped[int] = mapped_column(BigInteger)
+    gross_ore: Mapped[int] = mapped_column(BigInteger)  # incl. MVA, what was not refunded
+    vat_ore: Mapped[int] = mapped_column(BigInteger)
+
+
+class SalesMonthOrders(db.Model):
+    """A month's sales counted as orders: per payment method for the whole order (unit_id NULL), and per unit the
+    orders it has a part of, with how many of those are the order's first part in the unit's region."""
+
+    __tablename__ = "sales_month_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    invoice: Mapped[bool] = mapped_column(Boolean)
+    orders: Mapped[int] = mapped_column(Integer)
+    first_in_region: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SalesMonthProducts(db.Model):
+    """A month's sales of each product: order lines, items and amounts."""
+
+    __tablename__ = "sales_month_products"
+    __table_args__ = (Index("ix_sales_month_products_month_product", "month", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    lines: Mapped[int] = mapped_column(Integer)
+    items: Mapped[int] = mapped_column(BigInteger)
+    gross_ore: Mapped[int] = mapped_column(BigInteger)
+    vat_ore: Mapped[int] = mapped_column(BigInteger)

@@ -1,8 +1,9 @@
 """Sales reports for the national coordinator: what was sold, by month, unit, region, category, product, VAT rate
-and payment method, grouped in SQL with a fixed number of statements per report, and the same numbers as CSV.
+and payment method, with a fixed number of SQL statements per report, and the same numbers as CSV.
 
-What counts as a sale is defined once, here (SALE_STATUSES and sale()); months and days are Europe/Oslo
-calendar days (shop.core.time.OSLO), so an order placed at 23:30 UTC on 31 January is February's.
+What counts as a sale, and the months of a period, are defined in shop.orders.sales, which also keeps the monthly
+summaries the reports read for the months that have ended; months and days are Europe/Oslo calendar days
+(shop.core.time.OSLO), so an order placed at 23:30 UTC on 31 January is February's.
 """
 from __future__ import annotations
 
@@ -10,172 +11,24 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
-from sqlalchemy import BigInteger, ColumnElement, String, and_, case, cast, func, literal_column, select, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import case, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from catalogue.models import REGIONS, Category, Product, Unit
-from shop.core.time import OSLO
-from shop.orders.models import Fulfilment, Order, OrderLine
+from shop.orders import sales as facts
+from shop.orders.sales import (  # noqa: F401 - the reports' callers use the period and sale from here
+    MAX_MONTHS,
+    SALE_STATUSES,
+    InvalidPeriod,
+    Month,
+    Period,
+    sale,
+    summarize,
+)
 
-# The statuses of an order that is a sale: paid by card, or placed on invoice (awaiting invoicing or invoiced),
-# and those that went on to be completed. See sale().
-SALE_STATUSES = ("paid", "awaiting_invoice", "invoiced", "completed")
-# A report covers at most this many months (five years and a bit): the month grouping has a CASE branch each.
-MAX_MONTHS = 61
 TOP_PRODUCTS = 20
-_VAT_DENOMINATOR = 10000  # rates are in basis points: 2500 is 25 %
-
-
-def sale() -> ColumnElement[bool]:
-    """The one definition of a sale, used by every report (and said on the report pages).
-
-    A sale is an order that is confirmed: paid by card ("paid"), or placed on invoice ("awaiting_invoice",
-    "invoiced"), including those since completed. Orders awaiting card payment, expired, cancelled or
-    refunded in full (status "refunded") are not sales. A partial refund reduces the sale: a refund is made
-    on the order, not on a line, so every line keeps its share of what was not refunded (line total ×
-    (order total − refunded) ÷ order total, rounded down to whole øre), shipping included in the order
-    total. Amounts are the lines' prices including MVA; the MVA of a line is computed from its kept amount
-    at its own rate, as at checkout (shop.core.money.vat_included). Shipping is not a sale of goods or
-    services and is left out. The date of a sale is when the order was placed, in Europe/Oslo.
-    """
-    return _Unindexed(Order.status).in_(SALE_STATUSES)
-
-
-class _Unindexed(FunctionElement):
-    """A column that no index may serve, on SQLite: written +column there, the column itself elsewhere.
-
-    On SQLite a status condition an index can serve makes the planner read the orders through
-    ix_order_status_expires, a random row lookup per order, several times slower than scanning the lines
-    and fetching each order by its key. PostgreSQL needs the bare column, for its row estimates.
-    """
-
-    type = String()
-    inherit_cache = True
-    name = "unindexed"
-
-
-@compiles(_Unindexed)
-def _bare_column(element, compiler, **kw):
-    return compiler.process(element.clauses.clauses[0], **kw)
-
-
-@compiles(_Unindexed, "sqlite")
-def _unary_plus(element, compiler, **kw):
-    return "+" + compiler.process(element.clauses.clauses[0], **kw)  # SQLite's way to keep an index out of a term
-
-
-def _gross() -> ColumnElement[int]:
-    """A line's total including MVA, before refunds (BIGINT: the products below overflow PostgreSQL's integer)."""
-    return cast(OrderLine.unit_price_ore, BigInteger) * OrderLine.quantity
-
-
-def _kept(amount: ColumnElement[int]) -> ColumnElement[int]:
-    """The part of an amount of the order that was not refunded (rounded down to whole øre)."""
-    return case((Order.refunded_ore == 0, amount),
-                else_=amount * (Order.total_ore - Order.refunded_ore) // Order.total_ore)
-
-
-def _vat(amount: ColumnElement[int], rate_bp) -> ColumnElement[int]:
-    """The MVA an amount including MVA contains, rounded half up to whole øre (as shop.core.money.vat_included)."""
-    return (amount * rate_bp * 2 + (_VAT_DENOMINATOR + rate_bp)) // (2 * (_VAT_DENOMINATOR + rate_bp))
-
-
-def _service() -> ColumnElement[bool]:
-    """The line is a service (the product's kind). An IN over the few service ids rather than a join of
-    every line with its product, which on SQLite costs a random lookup per line."""
-    return OrderLine.product_id.in_(select(Product.id).where(Product.kind == "service").scalar_subquery())
-
-
-# The period a report covers.
-
-@dataclass(frozen=True)
-class Month:
-    """One calendar month of a report, cut to the report's period."""
-
-    index: int
-    first: date  # the first day of the month (whether or not the period starts later)
-    start_utc: datetime  # where this month's part of the period begins and ends, in UTC
-    end_utc: datetime
-
-    @property
-    def key(self) -> str:
-        return f"{self.first:%Y-%m}"
-
-
-class InvalidPeriod(ValueError):
-    """A period that ends before it starts, or is longer than MAX_MONTHS."""
-
-
-@dataclass(frozen=True)
-class Period:
-    """From one Oslo calendar day to another, both included."""
-
-    first: date
-    last: date
-
-    def __post_init__(self):
-        if self.last < self.first:
-            raise InvalidPeriod("the period ends before it starts")
-        if len(self.month_starts()) > MAX_MONTHS:
-            raise InvalidPeriod(f"at most {MAX_MONTHS} months")
-
-    @classmethod
-    def last_twelve_months(cls, today: date) -> Period:
-        """This month and the eleven before it, up to and including today."""
-        year, month = divmod(today.year * 12 + today.month - 1 - 11, 12)
-        return cls(date(year, month + 1, 1), today)
-
-    @property
-    def start_utc(self) -> datetime:
-        return _oslo_midnight(self.first)
-
-    @property
-    def end_utc(self) -> datetime:
-        """The first instant after the period (midnight in Oslo after its last day), in UTC."""
-        return _oslo_midnight(self.last + timedelta(days=1))
-
-    def month_starts(self) -> list[date]:
-        firsts, month = [], self.first.replace(day=1)
-        while month <= self.last:
-            firsts.append(month)
-            month = _next_month(month)
-        return firsts
-
-    def months(self) -> list[Month]:
-        firsts = self.month_starts()
-        return [Month(index=n, first=first, start_utc=max(self.start_utc, _oslo_midnight(first)),
-                      end_utc=min(self.end_utc, _oslo_midnight(_next_month(first))))
-                for n, first in enumerate(firsts)]
-
-    def contains(self) -> ColumnElement[bool]:
-        """The order was placed within the period."""
-        return and_(Order.created_at >= self.start_utc, Order.created_at < self.end_utc)
-
-    def month_of(self, column) -> ColumnElement[int]:
-        """The index of the Oslo month a timestamp within the period falls in (SQL, the same on both databases:
-        the month boundaries are computed here, in Europe/Oslo, and compared in UTC)."""
-        return _bisect(column, self.months())
-
-
-def _bisect(column, months: list[Month]) -> ColumnElement[int]:
-    """A CASE that halves the months at each step: about log2(n) comparisons per row instead of n/2."""
-    if len(months) == 1:
-        return literal_column(str(months[0].index))
-    middle = len(months) // 2
-    return case((column < months[middle].start_utc, _bisect(column, months[:middle])),
-                else_=_bisect(column, months[middle:]))
-
-
-def _oslo_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=OSLO).astimezone(UTC)
-
-
-def _next_month(first: date) -> date:
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
 # What the reports hold.
@@ -275,60 +128,30 @@ def _sums(items, gross, vat, services_gross=None, orders=None) -> Sales:
                  vat_ore=int(vat or 0), goods_gross_ore=gross - services_gross, services_gross_ore=services_gross)
 
 
-# The reports: each a fixed number of SQL statements, whatever the number of orders.
-
-# Several dimensions are grouped as one integer key, packed in SQL and unpacked here: SQLite sorts every row to
-# group them, and one integer sorts several times faster than four columns (PostgreSQL hashes either way). The
-# key is grouped by its label: the expression holds bound parameters, and PostgreSQL would not see that a
-# repeated one in GROUP BY is the same as in the select list.
-_VAT_SLOTS = _VAT_DENOMINATOR + 1  # the key's last part is a VAT rate in basis points, 0..10000
-
-
-def _invoice() -> ColumnElement[int]:
-    return case((Order.payment_method == "invoice", 1), else_=0)
-
+# The reports: each a fixed number of SQL statements, whatever the number of orders or months, over the facts of
+# shop.orders.sales (the months' summaries and what is read from the orders).
 
 def month_report(session: Session, period: Period) -> MonthReport:
-    """Sales per Oslo month, per VAT rate, per payment method and per kind (goods, services): two statements.
-
-    Orders are counted from the orders (each falls in one month and has one payment method), the rest is
-    summed from the lines; no COUNT(DISTINCT), which both databases can only do by sorting.
-    """
-    month = period.month_of(Order.created_at)
-    order_key = (month * 2 + _invoice()).label("k")
-    order_rows = session.execute(
-        select(order_key, func.count(Order.id)).where(sale(), period.contains())
-        .group_by(literal_column(order_key.name))
-    ).all()
-    kept = _kept(_gross())
-    service = case((_service(), 1), else_=0)
-    line_key = (((cast(month, BigInteger) * 2 + _invoice()) * 2 + service) * _VAT_SLOTS + OrderLine.vat_rate_bp)
-    line_key = line_key.label("k")
-    line_rows = session.execute(
-        select(line_key, func.sum(OrderLine.quantity), func.sum(kept), func.sum(_vat(kept, OrderLine.vat_rate_bp)))
-        .join(Order, Order.id == OrderLine.order_id).where(sale(), period.contains())
-        .group_by(literal_column(line_key.name))
-    ).all()
-
+    """Sales per Oslo month, per VAT rate, per payment method and per kind (goods, services): at most five
+    statements."""
+    plan = facts.plan(session, period)
     months = {m.index: Row(key=m.key, label=m.key, sales=Sales(), first=m.first) for m in period.months()}
     methods = {method: Row(key=method, label=method, sales=Sales()) for method in ("card", "invoice")}
     kinds = {kind: Row(key=kind, label=kind, sales=Sales(orders=None)) for kind in ("goods", "service")}
     rates: dict[int, Row] = {}
     total = Sales()
-    for key, count in order_rows:
-        index, is_invoice = divmod(int(key), 2)
-        months[index].sales.orders += count
-        methods["invoice" if is_invoice else "card"].sales.orders += count
-        total.orders += count
-    for key, items, gross, vat in line_rows:
-        rest, rate = divmod(int(key), _VAT_SLOTS)
-        rest, is_service = divmod(rest, 2)
-        index, is_invoice = divmod(rest, 2)
-        sums = _sums(items, gross, vat, services_gross=gross if is_service else 0, orders=0)  # orders: counted above
-        months[index].sales.add(sums)
-        methods["invoice" if is_invoice else "card"].sales.add(sums)
+    for fact in facts.order_facts(session, plan):
+        if fact.unit_id is None:
+            months[fact.month].sales.orders += fact.orders
+            methods["invoice" if fact.invoice else "card"].sales.orders += fact.orders
+            total.orders += fact.orders
+    for fact in facts.line_facts(session, plan):
+        sums = _sums(fact.items, fact.gross_ore, fact.vat_ore, fact.gross_ore if fact.service else 0, orders=0)
+        months[fact.month].sales.add(sums)
+        methods["invoice" if fact.invoice else "card"].sales.add(sums)
+        rate = fact.vat_rate_bp
         rates.setdefault(rate, Row(key=str(rate), label=str(rate), sales=Sales(orders=None))).sales.add(sums)
-        kinds["service" if is_service else "goods"].sales.add(sums)
+        kinds["service" if fact.service else "goods"].sales.add(sums)
         total.add(sums)
     return MonthReport(
         period=period, months=list(months.values()), vat_rates=[rates[r] for r in sorted(rates, reverse=True)],
@@ -337,36 +160,25 @@ def month_report(session: Session, period: Period) -> MonthReport:
 
 
 def unit_report(session: Session, period: Period) -> UnitReport:
-    """Sales per unit (every unit, with or without sales) and per region: three statements.
+    """Sales per unit (every unit, with or without sales) and per region: at most six statements.
 
     A line counts for the unit that fulfils it. An order with lines from two units counts once for each,
-    and once for a region however many of its units are there. Orders are counted from their parts (one
-    Fulfilment per order and unit), so nothing needs COUNT(DISTINCT), which both databases do by sorting.
+    and once for a region however many of its units are there.
     """
     units = session.execute(select(Unit.id, Unit.name, Unit.region, Unit.active).order_by(Unit.name, Unit.id)).all()
-    kept = _kept(_gross())
-    lines = session.execute(
-        select(OrderLine.unit_id, func.sum(OrderLine.quantity), func.sum(kept),
-               func.sum(_vat(kept, OrderLine.vat_rate_bp)), func.sum(case((_service(), kept), else_=0)))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(sale(), period.contains()).group_by(OrderLine.unit_id)
-    ).all()
-    # The orders' parts (one Fulfilment per order and unit), each marked when it is its order's first part in
-    # its region (by unit id): per unit, the parts are its orders, and the marked ones add up to the regions'.
-    first_in_region = func.row_number().over(partition_by=(Fulfilment.order_id, Unit.region),
-                                             order_by=Fulfilment.unit_id)
-    part = (select(Fulfilment.unit_id.label("unit_id"), first_in_region.label("n"))
-            .join(Order, Order.id == Fulfilment.order_id).join(Unit, Unit.id == Fulfilment.unit_id)
-            .where(sale(), period.contains()).subquery())
-    parts = {unit_id: (count, first) for unit_id, count, first in session.execute(
-        select(part.c.unit_id, func.count(), func.sum(case((part.c.n == 1, 1), else_=0))).group_by(part.c.unit_id)
-    )}
+    plan = facts.plan(session, period)
+    sold: dict[int, Sales] = {}
+    for fact in facts.line_facts(session, plan):
+        sums = _sums(fact.items, fact.gross_ore, fact.vat_ore, fact.gross_ore if fact.service else 0, orders=0)
+        sold.setdefault(fact.unit_id, Sales()).add(sums)
+    region_of = {unit_id: region for unit_id, _name, region, _active in units}
     region_orders: dict[str, int] = {}
-    for unit_id, _name, region, _active in units:
-        region_orders[region] = region_orders.get(region, 0) + int(parts.get(unit_id, (0, 0))[1] or 0)
+    for fact in facts.order_facts(session, plan):
+        if fact.unit_id is not None:
+            sold.setdefault(fact.unit_id, Sales()).orders += fact.orders
+            region = region_of[fact.unit_id]
+            region_orders[region] = region_orders.get(region, 0) + fact.first_in_region
 
-    sold = {unit_id: _sums(items, gross, vat, services_gross, parts.get(unit_id, (0, 0))[0])
-            for unit_id, items, gross, vat, services_gross in lines}
     rows, regions, total = [], {}, Sales(orders=None)
     for region in REGIONS:
         regions[region] = Row(key=region, label=REGIONS[region], sales=Sales(orders=region_orders.get(region, 0)))
@@ -381,7 +193,7 @@ def unit_report(session: Session, period: Period) -> UnitReport:
 
 
 def category_report(session: Session, period: Period, *, top: int = TOP_PRODUCTS) -> CategoryReport:
-    """Sales per top-level category (every one, with or without sales) and the best-selling products: three
+    """Sales per top-level category (every one, with or without sales) and the best-selling products: four
     statements.
 
     The lines are summed per product first and only those sums are joined with the products and their
@@ -392,15 +204,7 @@ def category_report(session: Session, period: Period, *, top: int = TOP_PRODUCTS
     categories = session.execute(
         select(Category.id, Category.name).where(Category.parent_id.is_(None)).order_by(Category.position, Category.name)
     ).all()
-    kept = _kept(_gross())
-    sold = (
-        select(OrderLine.product_id.label("product_id"), func.count(OrderLine.id).label("lines"),
-               func.sum(OrderLine.quantity).label("quantity"), func.sum(kept).label("gross"),
-               func.sum(_vat(kept, OrderLine.vat_rate_bp)).label("vat"))
-        .join(Order, Order.id == OrderLine.order_id).where(sale(), period.contains())
-        .group_by(OrderLine.product_id)
-        .cte("sold")  # used twice below: both databases compute it once
-    )
+    sold = facts.product_sales(facts.plan(session, period)).cte("sold")  # used twice below: computed once
     top_id = func.coalesce(Category.parent_id, Category.id)
     by_category = (
         select(literal_column("0").label("best"), top_id.label("id"), func.sum(sold.c.lines), func.sum(sold.c.quantity),

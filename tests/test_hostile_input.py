@@ -102,11 +102,17 @@ def world(app, client, session):
     return {"users": {role: user.id for role, user in users.items()}}
 
 
+# Made from other tables and made again at will: a report page fills in the monthly sales summaries it reads.
+DERIVED = {"sales_month", "sales_month_lines", "sales_month_orders", "sales_month_products"}
+
+
 def snapshot(session) -> str:
     """A digest of every row of every table."""
     session.expire_all()
     digest = hashlib.sha256()
     for table in db.metadata.sorted_tables:
+        if table.name in DERIVED:
+            continue
         order = [c for c in table.primary_key.columns] or list(table.columns)
         for row in session.execute(select(table).order_by(*order)):
             digest.update(repr(tuple(row)).encode())

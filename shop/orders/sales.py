@@ -509,9 +509,30 @@ def _changes(session: Session) -> tuple[set[date], bool]:
     return months, every_month
 
 
+# The months are noted at each flush and their versions raised when the transaction commits, as its last
+# statement: a transaction holds the lock of a month's version only while it commits, never while it waits for
+# another lock (stock, orders), so the lock can never close a ring of waits with them.
+_PENDING = "shop.orders.sales.months"
+
+
 @event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context, _instances) -> None:
+def _note_changes(session: Session, _context, _instances) -> None:
     months, every_month = _changes(session)
+    if months or every_month:
+        pending = session.info.setdefault(_PENDING, [set(), False])
+        pending[0] |= months
+        pending[1] = pending[1] or every_month
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_versions(session: Session) -> None:
+    session.flush()  # the last changes, so that they are noted too
+    months, every_month = session.info.pop(_PENDING, (set(), False))
     if months or every_month:
         changed(session, months, every_month=every_month)
 
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended without committing what was noted
+        session.info.pop(_PENDING, None)

@@ -142,10 +142,8 @@ def summarize_sales_command(months: int) -> None:
     from shop.core.time import OSLO, utcnow
     from shop.orders.sales import MAX_MONTHS, Period, summarize
 
-    today = utcnow().astimezone(OSLO).date()
-    back = min(max(months, 1), MAX_MONTHS) - 1
-    year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
-    made = summarize(db.session, Period(today.replace(year=year, month=month + 1, day=1), today), now=utcnow())
+    period = Period.last_months(utcnow().astimezone(OSLO).date(), min(max(months, 1), MAX_MONTHS))
+    made = summarize(db.session, period, now=utcnow())
     click.echo(f"Summarized {made} months.")
 
 

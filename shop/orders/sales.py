@@ -179,7 +179,12 @@ class Period:
     @classmethod
     def last_twelve_months(cls, today: date) -> Period:
         """This month and the eleven before it, up to and including today."""
-        year, month = divmod(today.year * 12 + today.month - 1 - 11, 12)
+        return cls.last_months(today, 12)
+
+    @classmethod
+    def last_months(cls, today: date, months: int) -> Period:
+        """This month and the months - 1 before it, up to and including today."""
+        year, month = divmod(today.year * 12 + today.month - months, 12)
         return cls(date(year, month + 1, 1), today)
 
     @property
@@ -292,38 +297,40 @@ class Plan:
 def plan(session: Session, period: Period) -> Plan:
     """One statement: the months of the period with an up-to-date summary."""
     months = period.months()
-    whole = [m.first for m in months if m.whole]
-    current = set(session.scalars(
-        select(SalesMonth.month).where(SalesMonth.month.in_(whole), SalesMonth.summarized_version == SalesMonth.version)
-    )) if whole else set()
+    current = _up_to_date(session, [m.first for m in months if m.whole])
     return Plan(summarized=[m for m in months if m.first in current], live=[m for m in months if m.first not in current])
+
+
+def _up_to_date(session: Session, firsts: list[date]) -> set[date]:
+    """Those of these months whose summary was made from their orders as they are."""
+    if not firsts:
+        return set()
+    return set(session.scalars(select(SalesMonth.month).where(
+        SalesMonth.month.in_(firsts), SalesMonth.summarized_version == SalesMonth.version)))
+
+
+def _summarized(session: Session, plan: Plan, fact, table, *columns) -> list:
+    """The facts of the plan's summarized months, from their summary table: one statement (none if there are none)."""
+    if not plan.summarized:
+        return []
+    index = {m.first: m.index for m in plan.summarized}
+    return [fact(index[month], *rest) for month, *rest in session.execute(
+        select(table.month, *columns).where(table.month.in_(index)))]
 
 
 def line_facts(session: Session, plan: Plan) -> list[LineFact]:
     """At most two statements."""
-    facts = []
-    if plan.summarized:
-        index = {m.first: m.index for m in plan.summarized}
-        s = SalesMonthLines
-        facts += [LineFact(index[month], *rest) for month, *rest in session.execute(
-            select(s.month, s.unit_id, s.invoice, s.service, s.vat_rate_bp, s.items, s.gross_ore, s.vat_ore)
-            .where(s.month.in_(index)))]
-    if plan.live:
-        facts += _live_lines(session, plan.live)
-    return facts
+    s = SalesMonthLines
+    facts = _summarized(session, plan, LineFact, s, s.unit_id, s.invoice, s.service, s.vat_rate_bp, s.items,
+                        s.gross_ore, s.vat_ore)
+    return facts + (_live_lines(session, plan.live) if plan.live else [])
 
 
 def order_facts(session: Session, plan: Plan) -> list[OrderFact]:
     """At most two statements."""
-    facts = []
-    if plan.summarized:
-        index = {m.first: m.index for m in plan.summarized}
-        s = SalesMonthOrders
-        facts += [OrderFact(index[month], *rest) for month, *rest in session.execute(
-            select(s.month, s.unit_id, s.invoice, s.orders, s.first_in_region).where(s.month.in_(index)))]
-    if plan.live:
-        facts += _live_orders(session, plan.live)
-    return facts
+    s = SalesMonthOrders
+    facts = _summarized(session, plan, OrderFact, s, s.unit_id, s.invoice, s.orders, s.first_in_region)
+    return facts + (_live_orders(session, plan.live) if plan.live else [])
 
 
 def product_sales(plan: Plan) -> Select:
@@ -414,10 +421,7 @@ def summarize(session: Session, period: Period, *, now: datetime | None = None) 
     """
     now = now or utcnow()
     due = [m.first for m in period.months() if m.whole and month_end(m.first) + SUMMARY_GRACE <= now]
-    if not due:
-        return 0
-    current = set(session.scalars(select(SalesMonth.month).where(
-        SalesMonth.month.in_(due), SalesMonth.summarized_version == SalesMonth.version)))
+    current = _up_to_date(session, due)
     made = 0
     for first in due:
         if first not in current:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pillow_heif
-from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
 
 from catalogue.storage import LocalStorage, Storage, StorageError
 
@@ -80,6 +80,9 @@ def _decode(data: bytes) -> Image.Image:
     """
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidImage("too_large", f"{len(data)} bytes")
+    # A truncated upload is damaged, never half a picture: Pillow's switch is process-wide, and a library
+    # imported later may have turned it on for itself (WeasyPrint does, for the invoice PDFs).
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as probe:
             # Checked from the header before any pixel is decoded; Pillow's check above is the second net.

@@ -72,6 +72,7 @@ def import_models() -> None:
     import shop.accounts.sessions  # noqa: F401  (registers the user loader)
     import shop.cart.models  # noqa: F401
     import shop.core.audit  # noqa: F401
+    import shop.legal.models  # noqa: F401
     import shop.mail  # noqa: F401
     import shop.orders.models  # noqa: F401
     import shop.orders.sales  # noqa: F401  (keeps the sales summaries up to date)
@@ -93,12 +94,13 @@ def register_blueprints(app: Flask) -> None:
     from shop.accounts.views import bp as auth_bp
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
+    from shop.legal.views import bp as legal_bp
     from shop.mail import bp as mail_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as webhooks_bp
     from shop.site import bp as site_bp
 
-    for blueprint in (site_bp, catalogue_bp, auth_bp, account_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp,
+    for blueprint in (site_bp, catalogue_bp, auth_bp, account_bp, cart_bp, checkout_bp, orders_bp, webhooks_bp, legal_bp,
                       coordinator.blueprint(), workshop.blueprint(), mail_bp):
         app.register_blueprint(blueprint)
 

@@ -55,7 +55,30 @@ DEFAULTS = {
     "FULFILMENT_STUCK_DAYS": 5,
     # How long an invitation link to a new staff or coordinator account works, in seconds.
     "INVITATION_MAX_AGE": 72 * 3600,
+    # Who sells (ehandelsloven § 8): shown in every page's footer, every customer e-mail, the order page and
+    # every invoice. These defaults are demo values, marked as such on every page until SELLER_* are set.
+    "SELLER_DEMO": True,
+    "SELLER_NAME": "Kriminalomsorgen – Verkstedbutikken (demo)",
+    "SELLER_ORG_NUMBER": "999999999",
+    "SELLER_VAT_REGISTERED": True,
+    "SELLER_ADDRESS_LINE": "Postboks 1234 Sentrum",
+    "SELLER_POSTCODE": "0106",
+    "SELLER_CITY": "Oslo",
+    "SELLER_EMAIL": "kundeservice@verkstedbutikken.no",
+    "SELLER_PHONE": "+47 00 00 00 00",
+    "SELLER_OPERATOR_UNIT": "Ila fengsel, forvaring og sikringsanstalt",
+    "SELLER_PARENT_AGENCY": "Kriminalomsorgsdirektoratet",
+    # Invoices: the account customers pay into, and how many days they have.
+    "INVOICE_BANK_ACCOUNT": "12345678903",
+    "INVOICE_DUE_DAYS": 14,
 }
+
+# The seller's identity, each settable from the environment under its own name; setting any of them
+# ends the demo marking (SELLER_DEMO=1 keeps it).
+SELLER_SETTINGS = ("SELLER_NAME", "SELLER_ORG_NUMBER", "SELLER_ADDRESS_LINE", "SELLER_POSTCODE", "SELLER_CITY",
+                   "SELLER_EMAIL", "SELLER_PHONE", "SELLER_OPERATOR_UNIT", "SELLER_PARENT_AGENCY")
+
+_TRUE = {"1", "true", "yes"}
 
 # Settings read from the environment when set: variable -> (config key or keys, parser).
 ENVIRONMENT = {
@@ -95,6 +118,9 @@ ENVIRONMENT = {
     "STOCK_STALE_DAYS": ("STOCK_STALE_DAYS", int),
     "FULFILMENT_STUCK_DAYS": ("FULFILMENT_STUCK_DAYS", int),
     "INVITATION_MAX_AGE": ("INVITATION_MAX_AGE", int),
+    "SELLER_VAT_REGISTERED": ("SELLER_VAT_REGISTERED", lambda v: v.lower() in _TRUE),
+    "INVOICE_BANK_ACCOUNT": ("INVOICE_BANK_ACCOUNT", str),
+    "INVOICE_DUE_DAYS": ("INVOICE_DUE_DAYS", int),
 }
 
 
@@ -121,10 +147,17 @@ def load_config(app, test_config=None) -> None:
     for name in RATE_LIMITS:
         if os.environ.get(name):
             app.config[name] = os.environ[name].strip()
+    for name in SELLER_SETTINGS:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name].strip()
+            app.config["SELLER_DEMO"] = False
+    if os.environ.get("SELLER_DEMO"):
+        app.config["SELLER_DEMO"] = os.environ["SELLER_DEMO"].lower() in _TRUE
     if test_config:
         app.config.update(test_config)
     for name in RATE_LIMITS:
         check_rate_limit(name, app.config[name])
+    check_seller(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config.get("SITE_URL"):
         apply_site_url(app.config, app.config["SITE_URL"])
@@ -148,6 +181,25 @@ def check_rate_limit(name: str, value: str) -> None:
         parse_many(value)
     except ValueError as error:
         raise ValueError(f"{name} must look like '30 per hour' or '10/minute', not {value!r}") from error
+
+
+def check_seller(config) -> None:
+    """Refuse a seller identity that would put a wrong number on an invoice, at start-up.
+
+    Raises:
+        ValueError: the organisation number, postcode or bank account fails its check, or the due days are not 1–365.
+    """
+    from shop.core.norway import valid_bank_account, valid_org_number, valid_postcode
+
+    if not valid_org_number(config["SELLER_ORG_NUMBER"]):
+        raise ValueError(f"SELLER_ORG_NUMBER must be nine digits with a valid check digit, not {config['SELLER_ORG_NUMBER']!r}")
+    if not valid_postcode(config["SELLER_POSTCODE"]):
+        raise ValueError(f"SELLER_POSTCODE must be four digits, not {config['SELLER_POSTCODE']!r}")
+    if not valid_bank_account(config["INVOICE_BANK_ACCOUNT"]):
+        raise ValueError(f"INVOICE_BANK_ACCOUNT must be eleven digits with a valid check digit, "
+                         f"not {config['INVOICE_BANK_ACCOUNT']!r}")
+    if not 1 <= config["INVOICE_DUE_DAYS"] <= 365:
+        raise ValueError(f"INVOICE_DUE_DAYS must be between 1 and 365, not {config['INVOICE_DUE_DAYS']!r}")
 
 
 def apply_site_url(config, site_url: str) -> None:

@@ -31,15 +31,18 @@ class OutboxMessage(db.Model):
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # The same message as HTML, sent as the alternative to the plain text (None: plain text only).
+    html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
-def queue_email(session: Session, *, to: str, subject: str, body: str) -> OutboxMessage:
-    """Put an e-mail in the outbox; it is sent after the surrounding transaction commits."""
-    message = OutboxMessage(to=to[:254], subject=subject[:200], body=body)
+def queue_email(session: Session, *, to: str, subject: str, body: str, html: str | None = None) -> OutboxMessage:
+    """Put an e-mail in the outbox (plain text, and HTML when given); it is sent after the surrounding transaction
+    commits."""
+    message = OutboxMessage(to=to[:254], subject=subject[:200], body=body, html=html)
     session.add(message)
     session.flush()
     log.info("Queued e-mail %s to %s: %s", message.id, to, subject)
@@ -82,6 +85,8 @@ def _deliver(config, message: OutboxMessage) -> None:
     email["To"] = message.to
     email["Subject"] = message.subject
     email.set_content(message.body)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
     with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 587)), timeout=20) as smtp:
         if config.get("MAIL_USE_TLS", True):
             smtp.starttls()

@@ -10,8 +10,10 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
+from shop.core.seller import seller
 from shop.core.time import aware
 from shop.core.urls import absolute, site_url
+from shop.legal.services import PAGES
 
 
 def nok(amount_ore: int | None) -> str:
@@ -99,6 +101,8 @@ def register(app: Flask) -> None:
         # Product and unit texts are written in bokmål; mark them so when the interface is in English.
         return {
             "site_name": app.config["SITE_NAME"],
+            "seller": seller(app.config),
+            "legal_pages": PAGES,
             "current_locale": locale,
             "nb_lang": Markup("") if locale == "nb" else Markup(' lang="nb"'),
         }

@@ -38,6 +38,7 @@ def _config(database_url: str, tmp_path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "EHF_OUTBOX": str(tmp_path / "ehf-outbox"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "verkstedbutikken.test",
         # Tests change data between requests; the page cache has tests of its own.

@@ -95,7 +95,7 @@ def other_units_objects(session):
     from factories import NOW, make_product
     from inventory.models import StockRecord
     from shop.orders import services as orders
-    from shop.orders.models import Fulfilment
+    from shop.orders.models import Fulfilment, OrderReturn, ReturnLine
     from browser_support import draw_jpeg
     from flask import current_app
 
@@ -103,20 +103,24 @@ def other_units_objects(session):
     product = make_product(session, unit=unit, stock=5)
     image = add_image(session, product, draw_jpeg((10, 20, 30), size=(400, 300)), alt_text="Et bilde",
                       media_root=current_app.config["MEDIA_ROOT"])
-    orders.place_order(session, {product.id: 1}, orders.Details(
+    order = orders.place_order(session, {product.id: 1}, orders.Details(
         email="k@example.no", name="Kari", delivery_method="pickup", payment_method="invoice",
         organisation_name="Oslo kommune", org_number="974760673", buyer_reference="PO-1"),
         now=NOW, payment_window=timedelta(minutes=15), shipping=orders.ShippingRule())
+    # Goods of the other unit on their way back (taken back by agreement), for the returns page's button.
+    order_return = OrderReturn(order_id=order.id, status="requested", created_at=NOW, lines=[
+        ReturnLine(order_line_id=order.lines[0].id, unit_id=unit.id, quantity=1)])
+    session.add(order_return)
     session.commit()
     return {"product_id": product.id, "image_id": image.id,
             "record_id": session.scalar(select(StockRecord.id).where(StockRecord.product_id == product.id)),
-            "fulfilment_id": session.scalar(select(Fulfilment.id))}
+            "fulfilment_id": session.scalar(select(Fulfilment.id)), "line_id": order_return.lines[0].id}
 
 
 # A form that would change the object if the route let the request through.
 HOSTILE_FORM = {"status": "packed", "threshold": "99", "direction": "up", "alt_text": "Endret", "title": "Kapret",
                 "category_id": "1", "kind": "goods", "price": "1", "vat_rate_bp": "2500", "action": "draft",
-                "reason": "x", "tracking_number": "1"}
+                "reason": "x", "tracking_number": "1", "condition": "returned"}
 
 
 @pytest.mark.parametrize(("method", "rule"), WORKSHOP_OBJECT_RULES, ids=[f"{m} {r}" for m, r in WORKSHOP_OBJECT_RULES])

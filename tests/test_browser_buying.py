@@ -176,7 +176,7 @@ def to_card_payment(page, slug: str, title: str, quantity: int = 1) -> str:
     fill_contact_and_address(page)
     page.get_by_label("Kort", exact=True).check()
     continue_to_review(page)
-    page.get_by_role("button", name="Bestill og betal").click()
+    page.get_by_role("button", name="Bestill med betalingsplikt").click()
     expect(page).to_have_url(re.compile(r"/kasse/betal/[^/]+$"))
     wait_for_card_element(page)
     return TOKEN_IN_URL.search(page.url).group(1)
@@ -241,7 +241,7 @@ def test_guest_adds_a_bench_to_the_cart_and_pays_by_card_until_the_webhook_confi
     expect(details).to_contain_text("Storgata 1, 0155 Oslo")
     expect(details).to_contain_text("Kort")
 
-    page.get_by_role("button", name="Bestill og betal").click()
+    page.get_by_role("button", name="Bestill med betalingsplikt").click()
     expect(page).to_have_url(re.compile(r"/kasse/betal/[^/]+$"))
     token = TOKEN_IN_URL.search(page.url).group(1)
     expect(page.get_by_text("Demo: ingen ekte penger flyttes.")).to_be_visible()
@@ -334,7 +334,7 @@ def test_an_organisation_orders_on_invoice_after_correcting_its_organisation_num
     org_number.fill("974760673")
     continue_to_review(page)
     expect(page.locator("dl.facts")).to_contain_text("Faktura til Oslo kommune (org.nr. 974760673), referanse PO-4471")
-    page.get_by_role("button", name="Bestill", exact=True).click()
+    page.get_by_role("button", name="Bestill med betalingsplikt").click()
 
     expect(page).to_have_url(re.compile(r"/ordre/[^/]+\?ny=1$"))
     expect(page.get_by_role("status")).to_contain_text("Takk! Bestillingen er bekreftet. Fakturaen sendes til Oslo kommune.")
@@ -417,7 +417,7 @@ def test_buying_pages_pass_axe_and_fit_a_360px_phone(page, shop, tmp_path):
     check("review")
     check_phone("review")
 
-    page.get_by_role("button", name="Bestill og betal").click()
+    page.get_by_role("button", name="Bestill med betalingsplikt").click()
     wait_for_card_element(page)
     check("card payment")
     check_phone("card payment")

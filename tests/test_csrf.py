@@ -1168,3 +1168,168 @@ def _dev_delete_image(w: World) -> Case:
     return Case(f"/coordinator/utvikling/{concept_id}",
                 f"/coordinator/utvikling/{concept_id}/bilder/{image_id}/slett", {},
                 lambda: session_count(w.session, ConceptImage), after=0)
+
+
+# Selling to the state: legal pages, invoices, credit notes and returns
+
+@protects("coordinator.pages.edit")
+def _legal_edit(w: World) -> Case:
+    from shop.legal.models import LegalPage
+
+    w.login_as("coordinator")
+    return Case("/coordinator/sider/kontakt/nb", "/coordinator/sider/kontakt/nb", {"body": "## Ring oss"},
+                lambda: session_count(w.session, LegalPage), after=1)
+
+
+@protects("coordinator.pages.reset")
+def _legal_reset(w: World) -> Case:
+    from shop.core.actor import Actor
+    from shop.legal import services as legal
+    from shop.legal.models import LegalPage
+
+    coordinator = w.login_as("coordinator")
+    legal.save(w.session, Actor.of(coordinator), "kontakt", "nb", "## Ring oss")
+    w.session.commit()
+    return Case("/coordinator/sider/kontakt/nb", "/coordinator/sider/kontakt/nb/tilbakestill", {},
+                lambda: session_count(w.session, LegalPage), after=0)
+
+
+def _invoice_order(w: World) -> Order:
+    product = make_product(w.session, price_ore=20_000, stock=5)
+    w.session.commit()
+    order = orders.place_order(w.session, {product.id: 2}, orders.Details(
+        email="innkjop@example.no", name="Innkjøper", delivery_method="pickup", payment_method="invoice",
+        organisation_name="Oslo kommune", org_number="974760673", buyer_reference="PO-1"),
+        now=datetime.now(UTC), payment_window=timedelta(minutes=15), shipping=orders.ShippingRule())
+    w.session.commit()
+    return order
+
+
+def _issued_invoice(w: World, *, sent: bool = False):
+    from shop.core.actor import Actor
+    from shop.core.seller import seller
+    from shop.orders import invoices
+
+    order = _invoice_order(w)
+    coordinator = w.login_as("coordinator")
+    now = datetime.now(UTC)
+    invoice = invoices.issue(w.session, Actor.of(coordinator), order.id, seller=seller(w.app.config),
+                             today=now.date(), now=now)
+    if sent:
+        invoice.status = "sent"
+    w.session.commit()
+    return invoice
+
+
+def _invoice_status(w: World, invoice_id: int) -> str:
+    from shop.orders.models import Invoice
+
+    return w.session.get(Invoice, invoice_id).status
+
+
+@protects("coordinator.invoices.issue")
+def _invoice_issue(w: World) -> Case:
+    from shop.orders.models import Invoice
+
+    order = _invoice_order(w)
+    w.login_as("coordinator")
+    return Case("/coordinator/fakturaer", f"/coordinator/fakturaer/ordre/{order.id}", {},
+                lambda: session_count(w.session, Invoice), after=1)
+
+
+@protects("coordinator.invoices.mark_sent")
+def _invoice_sent(w: World) -> Case:
+    invoice_id = _issued_invoice(w).id
+    return Case(f"/coordinator/fakturaer/{invoice_id}", f"/coordinator/fakturaer/{invoice_id}/sendt", {},
+                lambda: _invoice_status(w, invoice_id), after="sent")
+
+
+@protects("coordinator.invoices.mark_paid")
+def _invoice_paid(w: World) -> Case:
+    invoice_id = _issued_invoice(w, sent=True).id
+    return Case(f"/coordinator/fakturaer/{invoice_id}", f"/coordinator/fakturaer/{invoice_id}/betalt", {},
+                lambda: _invoice_status(w, invoice_id), after="paid")
+
+
+@protects("coordinator.invoices.credit")
+def _invoice_credit(w: World) -> Case:
+    from shop.orders.models import Invoice
+
+    invoice = _issued_invoice(w)
+    invoice_id, line_id = invoice.id, invoice.lines[0].order_line_id
+    return Case(f"/coordinator/fakturaer/{invoice_id}", f"/coordinator/fakturaer/{invoice_id}/kreditnota",
+                {f"line_{line_id}": "1", "reason": "Prisavslag"},
+                lambda: session_count(w.session, Invoice, Invoice.kind == "credit_note"), after=1)
+
+
+def _shipped_card_order(w: World) -> Order:
+    from shop.core.actor import Actor
+    from shop.orders import fulfilment
+
+    unit = make_unit(w.session)
+    product = make_product(w.session, unit=unit, price_ore=30_000, stock=5)
+    w.session.commit()
+    now = datetime.now(UTC)
+    order = orders.place_order(w.session, {product.id: 2}, orders.Details(
+        email="kari@example.no", name="Kari", delivery_method="shipping", payment_method="card",
+        address_line="Storgata 1", postcode="0155", city="Oslo"),
+        now=now, payment_window=timedelta(minutes=15), shipping=orders.ShippingRule())
+    order.payment_intent_id = f"pi_csrf_{order.id}"
+    w.session.commit()
+    orders.record_payment_succeeded(w.session, intent_id=order.payment_intent_id, amount_ore=order.total_ore,
+                                    currency="nok", now=now)
+    part = w.session.scalars(select(Fulfilment).where(Fulfilment.order_id == order.id)).one()
+    staff = Actor(user_id=None, role="staff", unit_id=unit.id)
+    fulfilment.advance(w.session, staff, part.id, "packed", now=now)
+    fulfilment.advance(w.session, staff, part.id, "shipped", now=now)
+    w.session.commit()
+    return order
+
+
+@protects("orders.withdraw")
+def _withdraw(w: World) -> Case:
+    from shop.orders.models import OrderReturn
+
+    order = _shipped_card_order(w)
+    path = f"/ordre/{order.public_token}/angre"
+    return Case(path, path, {f"line_{order.lines[0].id}": "1"},
+                lambda: session_count(w.session, OrderReturn), after=1)
+
+
+def _withdrawn(w: World):
+    from shop.orders import returns
+
+    order = _shipped_card_order(w)
+    order_return = returns.withdraw(w.session, order, {order.lines[0].id: 2}, reason="", request_key=None,
+                                    now=datetime.now(UTC))
+    w.session.commit()
+    return order, order_return
+
+
+@protects("workshop.returns.receive")
+def _return_receive(w: World) -> Case:
+    from shop.orders.models import ReturnLine
+
+    order, order_return = _withdrawn(w)
+    line_id = order_return.lines[0].id
+    w.login_as("staff", unit=order.lines[0].unit)
+    return Case("/workshop/returer", f"/workshop/returer/linje/{line_id}", {"condition": "returned"},
+                lambda: w.session.get(ReturnLine, line_id).condition, after="returned")
+
+
+@protects("coordinator.returns.refund")
+def _return_refund(w: World) -> Case:
+    from shop.core.actor import Actor
+    from shop.orders import returns
+    from shop.orders.models import OrderReturn
+
+    order, order_return = _withdrawn(w)
+    # As the refund case above: Stripe's answer at the gateway, so the test is about the token.
+    w.monkeypatch.setattr(payments, "refund", lambda intent_id, amount_ore, *, idempotency_key: "re_csrf_return")
+    returns.receive(w.session, Actor(user_id=None, role="staff", unit_id=order.lines[0].unit_id),
+                    order_return.lines[0].id, "returned", now=datetime.now(UTC))
+    w.session.commit()
+    return_id = order_return.id
+    w.login_as("coordinator")
+    return Case("/coordinator/returer", f"/coordinator/returer/{return_id}/refunder", {},
+                lambda: w.session.get(OrderReturn, return_id).status, after="refunded")

@@ -15,14 +15,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("shop", "catalogue", "inventory")
-DOMAIN = ("shop.accounts", "shop.cart", "shop.orders", "shop.payments")
+DOMAIN = ("shop.accounts", "shop.cart", "shop.orders", "shop.payments", "shop.legal")
 AUDIENCES = ("shop.workshop", "shop.coordinator", "shop.api")
 PAGE_PACKAGES = ("shop.checkout", *AUDIENCES)
 PLUMBING = ("shop.config", "shop.extensions", "shop.errors", "shop.security", "shop.pagecache", "shop.templating",
             "shop.i18n", "shop.site", "shop.mail")
 # Third-party SDKs, each behind one module of ours (CONVENTIONS.md, rule 9).
 SDK_HOMES = {"stripe": ("shop.payments.gateway",), "PIL": ("catalogue.images",), "pillow_heif": ("catalogue.images",),
-             "boto3": ("catalogue.storage",), "botocore": ("catalogue.storage",)}
+             "boto3": ("catalogue.storage",), "botocore": ("catalogue.storage",), "weasyprint": ("shop.orders.pdf",),
+             "saxonche": ("shop.orders.peppol",), "markdown_it": ("shop.legal.services",)}
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -10,7 +10,7 @@ def shipping_rule(config) -> ShippingRule:
     return ShippingRule(config["SHIPPING_ORE"], config["FREE_SHIPPING_FROM_ORE"])
 
 
-def details_from(saved: dict, *, user_id: int | None) -> Details:
+def details_from(saved: dict, *, user_id: int | None, locale: str = "nb") -> Details:
     """The order's details from the checkout form's saved data: trimmed, and only what the choices need."""
     invoice = saved.get("payment_method") == "invoice"
     shipping = saved.get("delivery_method") == "shipping"
@@ -28,5 +28,5 @@ def details_from(saved: dict, *, user_id: int | None) -> Details:
         org_number=normalise_org_number(saved.get("org_number") or "") if invoice else None,
         buyer_reference=text("buyer_reference") if invoice else None,
         invoice_email=(text("invoice_email").lower() or None) if invoice else None,
-        user_id=user_id,
+        user_id=user_id, locale=locale,
     )

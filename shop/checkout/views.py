@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -70,7 +71,8 @@ def review():
         return redirect(url_for("checkout.details"))
     if not view.buyable:
         return redirect(url_for("cart.show"))
-    details = details_from(saved, user_id=current_user.id if current_user.is_authenticated else None)
+    details = details_from(saved, user_id=current_user.id if current_user.is_authenticated else None,
+                           locale=str(get_locale()))
     rule = shipping_rule(current_app.config)
     shipping = rule.cost(view.subtotal_ore, delivery_method=details.delivery_method, has_goods=view.needs_shipping)
     sums = orders.totals([(line.total_ore, line.card.vat_rate_bp) for line in view.buyable], shipping_ore=shipping)

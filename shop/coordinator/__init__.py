@@ -11,7 +11,7 @@ from shop.accounts.guards import guard_audience
 
 AUDIENCE = ("coordinator", "admin")
 # One module per area, each with a blueprint `bp`: shop/coordinator/<area>.py.
-AREAS = ("home", "orders", "reviews", "collections", "overview", "reports", "units", "people", "audit", "development")
+AREAS = ("home", "orders", "reviews", "collections", "overview", "reports", "units", "people", "audit", "development", "pages", "invoices", "returns")
 
 
 def blueprint() -> Blueprint:

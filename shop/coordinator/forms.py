@@ -1,4 +1,4 @@
-"""Coordinator forms: finding orders, refunding and cancelling; units, people and the audit log's filters."""
+"""Coordinator forms: finding orders, refunding and cancelling; units, people, the audit log’s filters; legal pages."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -236,3 +236,47 @@ class AuditFilterForm(FlaskForm):
         self.action.choices = [SelectChoice("", _l("Every action"))] + [SelectChoice(c, label) for c, label in actions]
         self.object_type.choices = [SelectChoice("", _l("Every kind"))] + [
             SelectChoice(c, label) for c, label in object_types]
+
+
+class LegalPageForm(FlaskForm):
+    """A legal page's text in one language, in Markdown."""
+
+    body = TextAreaField(_l("Text"), render_kw={"rows": 24, "spellcheck": "true"},
+                         validators=[DataRequired(_l("Write the page’s text, or reset it to the shipped text.")),
+                                     Length(max=50_000, message=_l("The text can be at most %(max)d characters."))])
+
+
+class CreditNoteForm(FlaskForm):
+    """A credit note against an invoice: how many of each line (fields line-<order line id>, added per invoice),
+    the shipping, and why."""
+
+    shipping = BooleanField(_l("Credit the shipping"))
+    reason = StringField(_l("Reason (printed on the credit note)"),
+                         validators=[DataRequired(_l("Say why the amount is credited.")), Length(max=500)])
+
+
+class InvoiceFilterForm(FlaskForm):
+    """Which invoices to list: GET only, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Show"), choices=[SelectChoice("", _l("All")), SelectChoice("issued", _l("Issued, not sent")),
+                                              SelectChoice("sent", _l("Sent, not paid")),
+                                              SelectChoice("overdue", _l("Overdue")), SelectChoice("paid", _l("Paid"))],
+                         validate_choice=True)
+
+
+def credit_note_form(lines: list[tuple[int, str, int]], formdata=None) -> CreditNoteForm:
+    """The credit note form for an invoice's lines [(order line id, title, items left to credit)]: one whole-number
+    field per line, named line_<id>, from 0 to what is left."""
+
+    class Form(CreditNoteForm):
+        pass
+
+    for line_id, title, left in lines:
+        setattr(Form, f"line_{line_id}", IntegerField(
+            _l("%(title)s: items to credit (at most %(left)d)", title=title, left=left), default=0,
+            render_kw={"inputmode": "numeric", "autocomplete": "off"},
+            validators=[Optional(), NumberRange(min=0, max=left, message=_l("Between 0 and %(max)d."))]))
+    return Form() if formdata is None else Form(formdata=formdata)

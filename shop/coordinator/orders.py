@@ -18,8 +18,9 @@ from flask_login import current_user
 from shop.coordinator.forms import CancelForm, OrderFilterForm, RefundForm
 from shop.core.http import abort_with_message
 from shop.core.paging import PageOutOfRange, parse_page
-from shop.core.time import utcnow
+from shop.core.time import oslo_date, utcnow
 from shop.extensions import db
+from shop.orders import invoices
 from shop.orders import services as orders
 from shop.orders.models import Order
 from shop.payments import gateway
@@ -57,7 +58,8 @@ def _order(order_id: int) -> Order:
 def _detail_page(order: Order, *, refund_form: RefundForm | None = None, cancel_form: CancelForm | None = None,
                  status: int = 200):
     return render_template("coordinator/orders/detail.html", order=order, refund_form=refund_form or _new_refund_form(),
-                           cancel_form=cancel_form or CancelForm()), status
+                           cancel_form=cancel_form or CancelForm(), today=oslo_date(utcnow()),
+                           documents=invoices.documents_of(db.session, order.id)), status
 
 
 @bp.get("/<int:order_id>")
@@ -102,8 +104,11 @@ def cancel(order_id: int):
     if not form.validate_on_submit():
         return _detail_page(order, cancel_form=form, status=400)
     try:
-        payments.cancel_order(db.session, order, actor_user_id=current_user.id, reason=form.reason.data, now=utcnow())
-        flash(_("The order is cancelled and its stock returned."), "success")
+        note = payments.cancel_order(db.session, order, actor_user_id=current_user.id, reason=form.reason.data,
+                                     now=utcnow())
+        flash(_("The order is cancelled and its stock returned.") if note is None else
+              _("The order is cancelled, its stock returned and credit note %(number)s issued.", number=note.number),
+              "success")
     except orders.OrderError as error:
         db.session.rollback()
         flash(_cancel_refusal(error), "error")

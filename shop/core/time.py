@@ -1,7 +1,7 @@
 """Time: stored in UTC, shown and counted in Europe/Oslo."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 OSLO = ZoneInfo("Europe/Oslo")  # promised dates, months in reports and "today" are Norwegian calendar days
@@ -17,3 +17,8 @@ def aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def oslo_date(moment: datetime) -> date:
+    """The calendar day in Norway at a moment (an invoice's date, its due date)."""
+    return aware(moment).astimezone(OSLO).date()

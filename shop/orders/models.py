@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.models import Unit
 from shop.accounts.models import User
+from shop.core.seller import Seller
 from shop.core.time import aware, utcnow
 from shop.extensions import db
 
@@ -104,6 +105,8 @@ class Order(db.Model):
     org_number: Mapped[str | None] = mapped_column(String(9))
     buyer_reference: Mapped[str | None] = mapped_column(String(100))
     invoice_email: Mapped[str | None] = mapped_column(String(254))
+    # The language the customer shopped in: their e-mails are written in it.
+    locale: Mapped[str] = mapped_column(String(5), default="nb", server_default="nb")
     status: Mapped[str] = mapped_column(String(20), default="pending_payment")
     subtotal_ore: Mapped[int] = mapped_column(Integer)
     shipping_ore: Mapped[int] = mapped_column(Integer, default=0)
@@ -239,6 +242,162 @@ class Payment(db.Model):
     # The one-time key of the request that asked for a refund (see shop.orders.services.start_refund).
     request_key: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+INVOICE_KINDS = ("invoice", "credit_note")
+INVOICE_STATUSES = ("issued", "sent", "paid")
+INVOICE_STATUS_LABELS = {"issued": _l("Issued, not sent"), "sent": _l("Sent"), "paid": _l("Paid")}
+CREDIT_NOTE_STATUS_LABELS = {"issued": _l("Issued, not sent"), "sent": _l("Sent"), "paid": _l("Settled")}
+
+
+class DocumentSequence(db.Model):
+    """A gap-free number series (bokføringsloven § 5): the next number is taken by one UPDATE that holds the row
+    until the transaction ends, so a number is used exactly when the document that took it is committed."""
+
+    __tablename__ = "document_sequence"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    next_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class Invoice(db.Model):
+    """An invoice or a credit note for an invoice order: numbered from one series, with the seller and the buyer as
+    they were when it was issued, and its lines as they are billed (gross, incl. MVA)."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+        CheckConstraint("status IN ('issued', 'sent', 'paid')", name="status"),
+        CheckConstraint("kind = 'invoice' OR corrects_id IS NOT NULL", name="credit_note_corrects"),
+        CheckConstraint("total_ore >= 0 AND shipping_ore >= 0", name="amounts_not_negative"),
+        Index("uq_invoice_order", "order_id", unique=True, sqlite_where=db.text("kind = 'invoice'"),
+              postgresql_where=db.text("kind = 'invoice'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    kind: Mapped[str] = mapped_column(String(12), default="invoice")
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+    status: Mapped[str] = mapped_column(String(10), default="issued")
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    kid: Mapped[str] = mapped_column(String(25), default="")
+    # The seller (shop.core.seller.Seller as a mapping) and the buyer when the document was issued.
+    seller: Mapped[dict] = mapped_column(db.JSON)
+    buyer_name: Mapped[str] = mapped_column(String(200))
+    buyer_org_number: Mapped[str] = mapped_column(String(9))
+    buyer_reference: Mapped[str] = mapped_column(String(100), default="")
+    buyer_address: Mapped[str] = mapped_column(Text, default="")
+    buyer_email: Mapped[str] = mapped_column(String(254), default="")
+    shipping_ore: Mapped[int] = mapped_column(Integer, default=0)
+    total_ore: Mapped[int] = mapped_column(Integer)  # incl. MVA, what is owed (or credited)
+    vat_ore: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")  # credit notes: why
+    # The EHF check when the document was issued: [] when the official rules found nothing fatal.
+    ehf_errors: Mapped[list] = mapped_column(db.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    order: Mapped[Order] = relationship()
+    corrects: Mapped[Invoice | None] = relationship(remote_side="Invoice.id")
+    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice", order_by="InvoiceLine.id")
+
+    @property
+    def seller_identity(self) -> Seller:
+        """The seller as it was when the document was issued."""
+        return Seller(**self.seller)
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == "credit_note"
+
+    @property
+    def ehf_valid(self) -> bool:
+        return not self.ehf_errors
+
+
+class InvoiceLine(db.Model):
+    """One billed line: what the order line said, and how many of it this document bills (or credits)."""
+
+    __tablename__ = "invoice_line"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),
+                      CheckConstraint("unit_price_ore >= 0", name="price_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str] = mapped_column(String(40))
+    unit_price_ore: Mapped[int] = mapped_column(Integer)
+    vat_rate_bp: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+    @property
+    def total_ore(self) -> int:
+        return self.unit_price_ore * self.quantity
+
+
+RETURN_STATUSES = ("requested", "received", "refunded")
+RETURN_STATUS_LABELS = {"requested": _l("Withdrawal received – send the goods back"),
+                        "received": _l("Goods received – refund on its way"), "refunded": _l("Refunded")}
+RETURN_CONDITIONS = ("returned", "damaged")
+
+
+class OrderReturn(db.Model):
+    """A customer's withdrawal from (part of) an order: which lines, why, and how far it has come: requested by
+    the customer, the goods received back by the units that sent them, refunded by the coordinator."""
+
+    __tablename__ = "order_return"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'received', 'refunded')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="requested")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # The one-time key of the form that asked for it: a second submit finds this return.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    refunded_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    refund_ore: Mapped[int] = mapped_column(Integer, default=0)
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+
+    order: Mapped[Order] = relationship()
+    lines: Mapped[list[ReturnLine]] = relationship(back_populates="order_return", order_by="ReturnLine.id")
+
+    @property
+    def amount_ore(self) -> int:
+        """What the returned goods cost, incl. MVA."""
+        return sum(line.quantity * line.order_line.unit_price_ore for line in self.lines)
+
+
+class ReturnLine(db.Model):
+    """How many of one order line come back, and in what state the unit found them when they arrived."""
+
+    __tablename__ = "return_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("condition IS NULL OR condition IN ('returned', 'damaged')", name="condition"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("order_return.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    condition: Mapped[str | None] = mapped_column(String(10))
+    received_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    order_return: Mapped[OrderReturn] = relationship(back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship()
 
 
 # Monthly summaries of sales, kept for the coordinator's reports (shop.orders.summaries fills and checks them): a

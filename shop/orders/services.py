@@ -96,6 +96,7 @@ class Details:
     invoice_email: str | None = None
     user_id: int | None = None
     checkout_key: str | None = None  # the checkout form's one-time key (a second submit finds the order)
+    locale: str = "nb"  # the language the customer shopped in
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ def _create_order(session, plans: list[tuple[Product, Allocation]], details: Det
         invoice_email=details.invoice_email, status="awaiting_invoice" if invoice else "pending_payment",
         subtotal_ore=sums.subtotal_ore, shipping_ore=sums.shipping_ore, vat_ore=sums.vat_ore, total_ore=sums.total_ore,
         created_at=now, expires_at=None if invoice else now + payment_window, checkout_key=details.checkout_key,
+        locale=details.locale,
     )
     # Fulfilments and lines go in with the order in one flush; the collections are set here, so
     # reading order.lines afterwards needs no query.

@@ -13,8 +13,11 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shop.core.actor import Actor, NotPermitted
+from shop.core.time import oslo_date
+from shop.orders import invoices, returns
 from shop.orders import services as orders
-from shop.orders.models import Order
+from shop.orders.models import Invoice, Order, OrderReturn
 from shop.payments import gateway
 
 
@@ -57,8 +60,46 @@ def refund(session: Session, order: Order, amount_ore: int, *, request_key: str,
     return True
 
 
-def cancel_order(session: Session, order: Order, *, actor_user_id: int | None, reason: str, now: datetime) -> None:
-    """Cancel an order: stop its unpaid PaymentIntent, refund what is paid by card, return the stock; commit.
+def refund_return(session: Session, actor: Actor, order_return: OrderReturn, *, now: datetime) -> bool:
+    """Pay back a return whose goods have all come back: by card through Stripe, or by a credit note on an invoiced
+    order; book it on the return and commit; False if it was already refunded.
+
+    Raises:
+        NotPermitted: the actor is not a coordinator.
+        ReturnError: the goods have not all come back.
+        RefundTooLarge, PaymentError: see refund (the return stays unrefunded).
+    """
+    if not actor.is_national:
+        raise NotPermitted("only a coordinator refunds")
+    if order_return.status == "refunded":
+        return False
+    if order_return.status != "received":
+        raise returns.ReturnError("the goods have not come back yet")
+    order = order_return.order
+    amount = returns.refund_amount(session, order_return)
+    note = None
+    if order.payment_method == "card":
+        if amount > 0:
+            refund(session, order, amount, request_key=f"return-{order_return.id}", actor_user_id=actor.user_id, now=now)
+    else:
+        invoice = invoices.invoice_of(session, order.id)
+        if invoice is not None:
+            _left, shipping_left = invoices.creditable(session, invoice)
+            goods = {line.order_line_id: line.quantity for line in order_return.lines}
+            note = invoices.credit(session, actor, invoice.id, goods,
+                                   shipping=shipping_left and amount > order_return.amount_ore,
+                                   reason=f"Retur {order_return.id}", today=oslo_date(now), now=now)
+            amount = note.total_ore
+    returns.mark_refunded(session, actor, session.get(OrderReturn, order_return.id), amount_ore=amount, now=now,
+                          credit_note_id=note.id if note else None)
+    session.commit()
+    return True
+
+
+def cancel_order(session: Session, order: Order, *, actor_user_id: int | None, reason: str,
+                 now: datetime) -> Invoice | None:
+    """Cancel an order: stop its unpaid PaymentIntent, refund what is paid by card, return the stock, credit what
+    is left of its invoice (the credit note is returned); commit.
 
     The PaymentIntent is cancelled first, so no payment can land after the order is cancelled; a
     payment that landed just before makes check_cancel refuse (RefundFirst) rather than keep it.
@@ -76,7 +117,10 @@ def cancel_order(session: Session, order: Order, *, actor_user_id: int | None, r
         refund(session, order, remaining, request_key=f"cancel-{order.id}", notify=False,
                actor_user_id=actor_user_id, now=now)
     orders.cancel(session, order, actor_user_id=actor_user_id, now=now, reason=reason)
+    note = invoices.credit_rest(session, order.id, actor_user_id=actor_user_id, reason=reason, today=oslo_date(now),
+                                now=now)
     session.commit()
+    return note
 
 
 def intent_for(session: Session, order: Order) -> gateway.Intent:

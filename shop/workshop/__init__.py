@@ -10,7 +10,7 @@ from shop.accounts.guards import guard_audience
 
 AUDIENCE = ("staff",)
 # One module per area, each with a blueprint `bp`: shop/workshop/<area>.py.
-AREAS = ("home", "packing", "stock", "listings", "stock_csv", "development")
+AREAS = ("home", "packing", "stock", "listings", "stock_csv", "development", "returns")
 
 
 def blueprint() -> Blueprint:

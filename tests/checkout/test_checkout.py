@@ -204,3 +204,28 @@ def test_the_thank_you_note_shows_right_after_paying_not_on_every_later_visit(cl
 
     assert "Takk!" in client.get(f"/ordre/{order.public_token}?betalt=1").get_data(as_text=True)
     assert "Takk!" not in client.get(f"/ordre/{order.public_token}").get_data(as_text=True)
+
+
+def test_the_review_links_the_terms_and_says_the_order_obliges_payment(client, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    add(client, product)
+    client.post("/kasse/", data=checkout_details())
+
+    review = client.get("/kasse/oppsummering").get_data(as_text=True)
+    form = review[review.index('<form method="post" class="place-order">'):]
+    form = form[:form.index("</form>")]
+    assert 'href="/salgsbetingelser"' in form and 'href="/angrerett"' in form
+    assert re.search(r'<button[^>]*type="submit">Bestill med betalingsplikt</button>', form)
+    assert "angreretten for forbrukere gjelder ikke" not in form
+
+
+def test_a_business_buyer_is_told_the_right_of_withdrawal_does_not_apply(client, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    add(client, product)
+    client.post("/kasse/", data=checkout_details(**INVOICE))
+
+    review = client.get("/kasse/oppsummering").get_data(as_text=True)
+    assert "angreretten for forbrukere gjelder ikke" in review
+    assert "Bestill med betalingsplikt" in review

@@ -1,13 +1,11 @@
 """Card payments against localstripe with the real stripe library: webhooks, declines, replays, refunds."""
 from __future__ import annotations
 
-import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import stripe
 from sqlalchemy import func, select
 
 from browser_support import live_server
@@ -15,37 +13,13 @@ from conftest import WEBHOOK_SECRET
 from factories import checkout_details, make_product
 from inventory.models import Reservation, StockMovement, StockRecord
 from inventory.services import ledger_mismatches
+from payment_support import card_id, event, order_by_card, paid_card_order, post_event, stripe_client
 from shop.demo import localstripe as devstripe
 from shop.extensions import db
 from shop.mail import OutboxMessage
 from shop.orders import services as orders
 from shop.orders.models import Order, Payment
-from shop.payments import gateway as payments
 from shop.payments.models import ProcessedEvent
-
-
-def stripe_client(app):
-    return stripe.StripeClient(app.config["STRIPE_SECRET_KEY"], base_addresses={"api": app.config["STRIPE_API_BASE"]})
-
-
-def card_id(app, number: str) -> str:
-    """Tokenise a card the way Stripe.js does in the browser, and return the card id."""
-    token = stripe_client(app).v1.tokens.create(
-        params={"card": {"number": number, "exp_month": "12", "exp_year": "2030", "cvc": "123"}},
-    )
-    return token.card.id
-
-
-def order_by_card(client, product, quantity=1):
-    """Go through cart and checkout with card payment; return the order (its PaymentIntent made)."""
-    client.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": quantity})
-    client.post("/kasse/", data=checkout_details())
-    response = client.post("/kasse/oppsummering")
-    assert response.status_code == 303, response.get_data(as_text=True)
-    token = response.headers["Location"].rsplit("/", 1)[1]
-    page = client.get(f"/kasse/betal/{token}")
-    assert page.status_code == 200
-    return db.session.scalar(select(Order).where(Order.public_token == token)), page
 
 
 def wait_for(predicate, timeout=8.0):
@@ -56,17 +30,6 @@ def wait_for(predicate, timeout=8.0):
             return True
         time.sleep(0.1)
     return False
-
-
-def post_event(client, event: dict, secret=WEBHOOK_SECRET):
-    payload = json.dumps(event)
-    return client.post("/stripe/webhook", data=payload, content_type="application/json",
-                       headers={"Stripe-Signature": payments.sign_for_test(payload, secret)})
-
-
-def event(type_: str, intent_id: str, amount: int, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_{type_}_{intent_id}", "type": type_, "object": "event",
-            "data": {"object": {"id": intent_id, "object": "payment_intent", "amount": amount, "currency": "nok"}}}
 
 
 def test_a_paid_card_order_is_confirmed_by_the_signed_webhook_from_localstripe(stripe_app, client, session, localstripe_url):
@@ -340,15 +303,6 @@ def test_the_coordinator_refunds_part_of_a_card_order_and_never_more_than_paid(s
     assert order.refunded_ore == 25000
     refunds = stripe_client(stripe_app).v1.refunds.list(params={"payment_intent": order.payment_intent_id})
     assert [r.amount for r in refunds.data] == [25000]
-
-
-def paid_card_order(stripe_app, client, session, *, price_ore=100000, stock=2, quantity=1):
-    product = make_product(session, price_ore=price_ore, stock=stock)
-    session.commit()
-    order, _page = order_by_card(client, product, quantity=quantity)
-    client.post(f"/kasse/betal/{order.public_token}", data={"payment_method": card_id(stripe_app, "4242424242424242")})
-    post_event(client, event("payment_intent.succeeded", order.payment_intent_id, order.total_ore))
-    return order
 
 
 def test_the_same_refund_form_sent_twice_refunds_once(stripe_app, client, session, login_as):

@@ -187,7 +187,8 @@ def check_seller(config) -> None:
     """Refuse a seller identity that would put a wrong number on an invoice, at start-up.
 
     Raises:
-        ValueError: the organisation number, postcode or bank account fails its check, or the due days are not 1–365.
+        ValueError: the organisation number, postcode or bank account fails its check, the due days are not 1–365,
+            or a real (not demo) seller still has the demo's organisation number or bank account.
     """
     from shop.core.norway import valid_bank_account, valid_org_number, valid_postcode
 
@@ -200,6 +201,11 @@ def check_seller(config) -> None:
                          f"not {config['INVOICE_BANK_ACCOUNT']!r}")
     if not 1 <= config["INVOICE_DUE_DAYS"] <= 365:
         raise ValueError(f"INVOICE_DUE_DAYS must be between 1 and 365, not {config['INVOICE_DUE_DAYS']!r}")
+    if not config["SELLER_DEMO"]:
+        # A real seller must not send invoices with the demo's organisation number or bank account.
+        for key in ("SELLER_ORG_NUMBER", "INVOICE_BANK_ACCOUNT"):
+            if config[key] == DEFAULTS[key]:
+                raise ValueError(f"{key} still has its demo value; set it (or SELLER_DEMO=1 for a demo)")
 
 
 def apply_site_url(config, site_url: str) -> None:

@@ -1,6 +1,7 @@
 """Coordinator forms: finding orders, refunding and cancelling; units, people, the audit log’s filters; legal pages."""
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -253,6 +254,8 @@ class CreditNoteForm(FlaskForm):
     shipping = BooleanField(_l("Credit the shipping"))
     reason = StringField(_l("Reason (printed on the credit note)"),
                          validators=[DataRequired(_l("Say why the amount is credited.")), Length(max=500)])
+    # One credit note per form shown: a second click finds the first.
+    request_key = HiddenField(validators=[Length(max=64)])
 
 
 class InvoiceFilterForm(FlaskForm):
@@ -279,4 +282,4 @@ def credit_note_form(lines: list[tuple[int, str, int]], formdata=None) -> Credit
             _l("%(title)s: items to credit (at most %(left)d)", title=title, left=left), default=0,
             render_kw={"inputmode": "numeric", "autocomplete": "off"},
             validators=[Optional(), NumberRange(min=0, max=left, message=_l("Between 0 and %(max)d."))]))
-    return Form() if formdata is None else Form(formdata=formdata)
+    return Form(request_key=secrets.token_urlsafe(24)) if formdata is None else Form(formdata=formdata)

@@ -11,7 +11,7 @@ from inventory import stocktake
 from shop.core.actor import Actor
 from shop.core.time import OSLO, utcnow
 from shop.extensions import db
-from shop.orders import fulfilment
+from shop.orders import fulfilment, invoices, returns
 from shop.orders import services as orders
 
 bp = Blueprint("home", __name__)
@@ -28,4 +28,6 @@ def index():
         stale=stocktake.stale_units(db.session, before=now - timedelta(days=stale_days)), stale_days=stale_days,
         overdue=fulfilment.overdue_made_to_order(db.session, actor, today=now.astimezone(OSLO).date()),
         stuck=fulfilment.stuck(db.session, actor, before=now - timedelta(days=stuck_days)), stuck_days=stuck_days,
+        overdue_invoices=invoices.overdue_count(db.session, now.astimezone(OSLO).date()),
+        open_returns=returns.open_count(db.session),
     )

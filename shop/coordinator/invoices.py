@@ -115,7 +115,8 @@ def credit(invoice_id: int):
     now = utcnow()
     try:
         note = invoices.credit(db.session, _actor(), invoice_id, quantities, shipping=form.shipping.data,
-                               reason=form.reason.data, today=oslo_date(now), now=now)
+                               reason=form.reason.data, today=oslo_date(now), now=now,
+                               request_key=f"form-{form.request_key.data}" if form.request_key.data else None)
     except invoices.CreditTooLarge:
         db.session.rollback()
         form.reason.errors = [*form.reason.errors, _("Choose at least one item or the shipping, within what is left.")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from shop.coordinator.forms import LegalPageForm
 from shop.core.actor import Actor
@@ -34,8 +35,13 @@ def edit(slug: str, locale: str):
     shown = legal.text(db.session, slug, locale)
     form = LegalPageForm(data={"body": shown.body})
     if form.validate_on_submit():
-        legal.save(db.session, Actor.of(current_user), slug, locale, form.body.data)
-        db.session.commit()
+        try:
+            legal.save(db.session, Actor.of(current_user), slug, locale, form.body.data)
+            db.session.commit()
+        except IntegrityError:  # another coordinator saved the page's first own text at the same moment
+            db.session.rollback()
+            legal.save(db.session, Actor.of(current_user), slug, locale, form.body.data)
+            db.session.commit()
         flash(_("The page is saved."), "success")
         return redirect(url_for("coordinator.pages.edit", slug=slug, locale=locale), 303)
     preview = legal.render(form.body.data or "", placeholder_values())

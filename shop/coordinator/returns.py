@@ -10,7 +10,7 @@ from shop.core.actor import Actor
 from shop.core.http import abort_with_message
 from shop.core.time import utcnow
 from shop.extensions import db
-from shop.orders import returns
+from shop.orders import invoices, returns
 from shop.orders import services as orders
 from shop.orders.models import OrderReturn
 from shop.payments import gateway
@@ -31,9 +31,15 @@ def refund(return_id: int):
         abort_with_message(404, _("We could not find that return."))
     try:
         done = payments.refund_return(db.session, Actor.of(current_user), order_return, now=utcnow())
+    except returns.RefundUnderway:
+        db.session.rollback()
+        abort_with_message(409, _("This return is being refunded right now. Look again in a moment."))
     except returns.ReturnError:
         db.session.rollback()
         abort_with_message(409, _("Refund when every returned line has been recorded as received."))
+    except invoices.InvoiceError:
+        db.session.rollback()
+        abort_with_message(409, _("Issue the order’s invoice first; the return is then credited against it."))
     except orders.RefundTooLarge:
         db.session.rollback()
         abort_with_message(409, _("More would be refunded than is paid and not yet refunded. Look at the order."))

@@ -32,5 +32,10 @@ def page(slug: str):
                            body=legal.render(shown.body, placeholder_values()), shown=shown)
 
 
+def _view(slug: str):
+    return lambda: page(slug)
+
+
+# One route per page, at its Norwegian address (/salgsbetingelser …), endpoint legal.<slug with _>.
 for _slug in legal.PAGES:
-    bp.add_url_rule(f"/{_slug}", endpoint=_slug.replace("-", "_"), view_func=page, defaults={"slug": _slug})
+    bp.add_url_rule(f"/{_slug}", endpoint=_slug.replace("-", "_"), view_func=_view(_slug))

@@ -147,6 +147,8 @@ def advance(session: Session, actor: Actor, fulfilment_id: int, target: str, *, 
         fulfilment.tracking_number = tracking_number.strip()[:100]
     fulfilment.status = target
     fulfilment.updated_at = now
+    if target in ("shipped", "ready_for_pickup", "delivered") and fulfilment.handed_over_at is None:
+        fulfilment.handed_over_at = now
     audit(session, actor.user_id, f"fulfilment.{target}", "fulfilment", fulfilment.id, unit_id=fulfilment.unit_id)
     if target in CUSTOMER_NOTICES:
         _queue_notice(session, fulfilment)

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from shop.core.actor import Actor, NotPermitted
@@ -58,15 +59,25 @@ def next_number(session: Session, series: str = SERIES) -> int:
     One UPDATE … RETURNING: the row stays locked until the transaction ends, so concurrent issuers take turns,
     and a transaction that rolls back gives its number back: the series never has a gap.
     """
-    taken = session.execute(
+    taken = _take(session, series)
+    if taken is None:
+        # The series' first number ever (the migration makes the row; an emptied table has none). Two issuers
+        # may both get here: the second's insert waits for the first's and fails, and it takes its turn below.
+        try:
+            with session.begin_nested():
+                session.add(DocumentSequence(name=series, next_number=FIRST_NUMBER))
+        except IntegrityError:
+            pass
+        taken = _take(session, series)
+    return taken
+
+
+def _take(session: Session, series: str) -> int | None:
+    after = session.execute(
         update(DocumentSequence).where(DocumentSequence.name == series)
         .values(next_number=DocumentSequence.next_number + 1).returning(DocumentSequence.next_number)
     ).scalar()
-    if taken is None:  # the first document of the series ever (the migration also makes the row)
-        session.add(DocumentSequence(name=series, next_number=FIRST_NUMBER + 1))
-        session.flush()
-        return FIRST_NUMBER
-    return taken - 1
+    return None if after is None else after - 1
 
 
 def _lock_order(session: Session, order_id: int) -> Order:
@@ -116,7 +127,7 @@ def issue(session: Session, actor: Actor, order_id: int, *, seller: Seller, toda
 
 
 def credit(session: Session, actor: Actor, invoice_id: int, quantities: dict[int, int], *, shipping: bool,
-           reason: str, today: date, now: datetime) -> Invoice:
+           reason: str, today: date, now: datetime, request_key: str | None = None) -> Invoice:
     """Issue a credit note against an invoice: the given quantities of its order lines ({order_line_id: n}) and,
     when asked, the shipping; the order's refunded amount grows by the note's total.
 
@@ -129,12 +140,17 @@ def credit(session: Session, actor: Actor, invoice_id: int, quantities: dict[int
     if invoice is None or invoice.kind != "invoice":
         raise InvoiceError(f"no invoice {invoice_id}")
     return _credit(session, invoice, quantities, shipping=shipping, reason=reason, actor_user_id=actor.user_id,
-                   today=today, now=now)
+                   today=today, now=now, request_key=request_key)
 
 
 def _credit(session: Session, invoice: Invoice, quantities: dict[int, int], *, shipping: bool, reason: str,
-            actor_user_id: int | None, today: date, now: datetime) -> Invoice:
+            actor_user_id: int | None, today: date, now: datetime, request_key: str | None = None) -> Invoice:
     order = _lock_order(session, invoice.order_id)
+    # The same form sent twice: the second waits for the first's lock above, then finds its note.
+    if request_key:
+        earlier = session.scalar(select(Invoice).where(Invoice.request_key == request_key))
+        if earlier is not None:
+            return earlier
     left, shipping_left = creditable(session, invoice)
     billed = {line.order_line_id: line for line in invoice.lines}
     wanted = {line_id: n for line_id, n in quantities.items() if n}
@@ -148,6 +164,7 @@ def _credit(session: Session, invoice: Invoice, quantities: dict[int, int], *, s
         buyer_name=invoice.buyer_name, buyer_org_number=invoice.buyer_org_number,
         buyer_reference=invoice.buyer_reference, buyer_address=invoice.buyer_address, buyer_email=invoice.buyer_email,
         shipping_ore=invoice.shipping_ore if shipping else 0, total_ore=0, vat_ore=0, reason=reason.strip(),
+        request_key=request_key,
         created_by_id=actor_user_id, created_at=now,
         lines=[InvoiceLine(order_line_id=line_id, title=billed[line_id].title, sku=billed[line_id].sku,
                            unit_price_ore=billed[line_id].unit_price_ore, vat_rate_bp=billed[line_id].vat_rate_bp,
@@ -203,10 +220,14 @@ def mark_sent(session: Session, actor: Actor, invoice: Invoice, *, now: datetime
         InvalidDocument: its EHF breaks a fatal rule, so it cannot be handed on.
     """
     _national(actor)
-    if invoice.status != "issued":
+    content = checked_xml(invoice)
+    # Only one of two coordinators pressing at once moves it on, and only that one hands it on.
+    won = session.execute(update(Invoice).where(Invoice.id == invoice.id, Invoice.status == "issued")
+                          .values(status="sent", sent_at=now)).rowcount
+    if not won:
         return False
-    deliver(OutgoingDocument(number=str(invoice.number), kind=invoice.kind, xml=checked_xml(invoice)))
-    invoice.status, invoice.sent_at = "sent", now
+    deliver(OutgoingDocument(number=str(invoice.number), kind=invoice.kind, xml=content))
+    session.expire(invoice)
     audit(session, actor.user_id, "invoice.sent", "order", invoice.order_id, str(invoice.number))
     return True
 
@@ -332,8 +353,7 @@ def to_invoice(session: Session) -> list[Order]:
                                                     Order.id.not_in(invoiced)).order_by(Order.created_at)))
 
 
-def counts(session: Session, today: date) -> dict[str, int]:
-    """How many orders wait for an invoice, and how many invoices are overdue (the coordinator's start page)."""
-    overdue_count = session.scalar(select(func.count()).select_from(Invoice).where(
-        Invoice.kind == "invoice", Invoice.status != "paid", Invoice.due_date < today))
-    return {"to_invoice": len(to_invoice(session)), "overdue": overdue_count or 0}
+def overdue_count(session: Session, today: date) -> int:
+    """How many invoices are past their due date and not paid (the coordinator's start page)."""
+    return session.scalar(select(func.count()).select_from(Invoice).where(
+        Invoice.kind == "invoice", Invoice.status != "paid", Invoice.due_date < today)) or 0

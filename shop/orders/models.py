@@ -178,6 +178,8 @@ class Fulfilment(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     tracking_number: Mapped[str] = mapped_column(String(100), default="")
     updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # When the goods first left the workshop (sent, or ready for pickup): the right of withdrawal counts from it.
+    handed_over_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
     order: Mapped[Order] = relationship(back_populates="fulfilments")
     unit: Mapped[Unit] = relationship()
@@ -294,6 +296,8 @@ class Invoice(db.Model):
     total_ore: Mapped[int] = mapped_column(Integer)  # incl. MVA, what is owed (or credited)
     vat_ore: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text, default="")  # credit notes: why
+    # The one-time key of the form that asked for a credit note: a second click finds this note.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The EHF check when the document was issued: [] when the official rules found nothing fatal.
     ehf_errors: Mapped[list] = mapped_column(db.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)

@@ -124,9 +124,16 @@ class Totals:
 
 
 def totals(lines: list[tuple[int, int]], *, shipping_ore: int) -> Totals:
-    """Sum (gross line total, VAT rate) pairs and shipping into totals with the MVA they contain."""
+    """Sum (gross line total, VAT rate) pairs and shipping into totals with the MVA they contain.
+
+    The MVA is rounded once per rate, over that rate's lines and the shipping, as the invoice and its EHF do
+    (shop.orders.ehf.breakdown), so the order and its invoice state the same MVA to the øre.
+    """
     subtotal = sum(gross for gross, _rate in lines)
-    vat = sum(vat_included(gross, rate) for gross, rate in lines) + vat_included(shipping_ore, SHIPPING_VAT_BP)
+    by_rate: dict[int, int] = {}
+    for gross, rate in [*lines, (shipping_ore, SHIPPING_VAT_BP)]:
+        by_rate[rate] = by_rate.get(rate, 0) + gross
+    vat = sum(vat_included(gross, rate) for rate, gross in by_rate.items())
     return Totals(subtotal_ore=subtotal, shipping_ore=shipping_ore, vat_ore=vat)
 
 

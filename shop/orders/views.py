@@ -65,6 +65,7 @@ WHY_NOT = {
     returns.BUSINESS: _l("Bought for a business or public body: the consumer right of withdrawal does not apply."),
     returns.SERVICE_PERFORMED: _l("The service has been fully performed with your consent (angrerettloven § 22 a)."),
     returns.DEADLINE_PASSED: _l("The 14 days to withdraw have run out."),
+    returns.NOT_SENT: _l("Not sent yet: to cancel it, write to us; the coordinator cancels and refunds."),
     returns.NOT_CONFIRMED: _l("The order is not paid or confirmed."),
     returns.ALREADY_RETURNED: _l("Already withdrawn from."),
 }

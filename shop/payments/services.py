@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from shop.core.actor import Actor, NotPermitted
 from shop.core.time import oslo_date
 from shop.orders import invoices, returns
 from shop.orders import services as orders
-from shop.orders.models import Invoice, Order, OrderReturn
+from shop.orders.models import Invoice, Order, OrderReturn, Payment
 from shop.payments import gateway
 
 
@@ -64,13 +65,19 @@ def refund_return(session: Session, actor: Actor, order_return: OrderReturn, *, 
     """Pay back a return whose goods have all come back: by card through Stripe, or by a credit note on an invoiced
     order; book it on the return and commit; False if it was already refunded.
 
+    The return's row is locked while it is looked at, and the card refund goes through refund() under a key of the
+    return and its attempt: a second click finds the first's booking and books nothing twice (while the first is
+    still asking Stripe it is told so), and after a refusal the next click is a new attempt with a new key.
+
     Raises:
         NotPermitted: the actor is not a coordinator.
-        ReturnError: the goods have not all come back.
+        ReturnError: the goods have not all come back; RefundUnderway: another request is refunding it now.
         RefundTooLarge, PaymentError: see refund (the return stays unrefunded).
+        InvoiceError: an invoiced order's credit note could not be made (no invoice yet, nothing left to credit).
     """
     if not actor.is_national:
         raise NotPermitted("only a coordinator refunds")
+    order_return = returns.lock(session, order_return.id)
     if order_return.status == "refunded":
         return False
     if order_return.status != "received":
@@ -79,18 +86,24 @@ def refund_return(session: Session, actor: Actor, order_return: OrderReturn, *, 
     amount = returns.refund_amount(session, order_return)
     note = None
     if order.payment_method == "card":
-        if amount > 0:
-            refund(session, order, amount, request_key=f"return-{order_return.id}", actor_user_id=actor.user_id, now=now)
+        key = returns.refund_key(session, order_return)
+        if not refund(session, order, amount, request_key=key, actor_user_id=actor.user_id, now=now):
+            if session.scalar(select(Payment.status).where(Payment.request_key == key)) != "succeeded":
+                raise returns.RefundUnderway(order_return.id)
+        order_return = returns.lock(session, order_return.id)  # refund() committed: look again
+        if order_return.status == "refunded":
+            return False
     else:
         invoice = invoices.invoice_of(session, order.id)
-        if invoice is not None:
-            _left, shipping_left = invoices.creditable(session, invoice)
-            goods = {line.order_line_id: line.quantity for line in order_return.lines}
-            note = invoices.credit(session, actor, invoice.id, goods,
-                                   shipping=shipping_left and amount > order_return.amount_ore,
-                                   reason=f"Retur {order_return.id}", today=oslo_date(now), now=now)
-            amount = note.total_ore
-    returns.mark_refunded(session, actor, session.get(OrderReturn, order_return.id), amount_ore=amount, now=now,
+        if invoice is None:
+            raise invoices.InvoiceError("issue the invoice before crediting a return")
+        _left, shipping_left = invoices.creditable(session, invoice)
+        goods = {line.order_line_id: line.quantity for line in order_return.lines}
+        note = invoices.credit(session, actor, invoice.id, goods,
+                               shipping=shipping_left and amount > order_return.amount_ore,
+                               reason=f"Retur {order_return.id}", today=oslo_date(now), now=now)
+        amount = note.total_ore
+    returns.mark_refunded(session, actor, order_return, amount_ore=amount, now=now,
                           credit_note_id=note.id if note else None)
     session.commit()
     return True

@@ -13,7 +13,7 @@ from inventory import stocktake
 from shop.core.actor import Actor
 from shop.core.time import OSLO, utcnow
 from shop.extensions import db
-from shop.orders import fulfilment
+from shop.orders import fulfilment, returns
 
 bp = Blueprint("home", __name__)
 
@@ -32,6 +32,7 @@ def index():
         stale_days=current_app.config["STOCK_STALE_DAYS"],
         low=stocktake.stock_rows(db.session, unit_id, now=now, low_only=True),
         listings=_listings_needing_work(unit_id), listings_url=_url_or_none("workshop.listings.index"),
+        returns_to_receive=returns.to_receive_count(db.session, unit_id),
     )
 
 

@@ -29,7 +29,7 @@ def test_an_empty_day_says_so_in_every_card(client, login_as):
     text = page(client.get("/coordinator"))
 
     headings = re.findall(r'<h2 class="ds-heading" data-size="sm" id="c-[a-z]+">([^<]*)</h2>', text)
-    assert len(headings) == 6 and all(h.startswith("0 ") for h in headings)
+    assert len(headings) == 7 and all(h.startswith("0 ") for h in headings)
 
 
 def test_the_start_page_counts_what_waits_across_the_country(client, session, login_as, split_order):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+import test_concurrency
+from sqlalchemy import func, select
 
+from conftest import ON_POSTGRES
 from factories import NOW, make_product, make_unit
 from inventory.models import StockMovement, StockRecord
 from payment_support import paid_card_order, stripe_client
@@ -158,15 +160,66 @@ def test_more_than_was_bought_or_nothing_is_refused_next_to_the_form_and_kept(cl
     assert session.scalar(select(OrderReturn)) is None
 
 
-def test_the_deadline_is_fourteen_days_after_the_goods_were_sent(session, shipped):
+def test_the_deadline_counts_from_the_last_parcel_with_a_week_for_the_post_by_oslo_days(session, shipped):
     order, _board, _unit = shipped
-    sent = session.scalars(select(Fulfilment).where(Fulfilment.order_id == order.id)).one().updated_at
-    from shop.core.time import aware
+    sent = session.scalars(select(Fulfilment).where(Fulfilment.order_id == order.id)).one().handed_over_at
+    from shop.core.time import OSLO, aware
 
-    late = aware(sent) + timedelta(days=14, minutes=1)
-    assert returns.withdrawable(session, order, now=late)[0].why_not == returns.DEADLINE_PASSED
+    last_day = aware(sent).astimezone(OSLO).date() + timedelta(days=returns.TRANSIT_DAYS + returns.WITHDRAWAL_DAYS)
+    assert returns.deadline(order) == last_day
+    late_that_day = datetime.combine(last_day, time(23, 59), tzinfo=OSLO)
+    assert returns.withdrawable(session, order, now=late_that_day)[0].why_not is None, "the whole last day counts"
+    next_day = late_that_day + timedelta(minutes=2)
+    assert returns.withdrawable(session, order, now=next_day)[0].why_not == returns.DEADLINE_PASSED
     with pytest.raises(returns.NotWithdrawable):
-        returns.withdraw(session, order, {order.lines[0].id: 1}, reason="", request_key=None, now=late)
+        returns.withdraw(session, order, {order.lines[0].id: 1}, reason="", request_key=None, now=next_day)
+
+
+def test_goods_not_yet_sent_are_cancelled_not_withdrawn_and_the_deadline_waits_for_the_last_parcel(client, session):
+    bergen, halden = make_unit(session, name="Bergen fengsel"), make_unit(session, name="Halden fengsel")
+    board = make_product(session, unit=bergen, title="Skjærefjøl", stock=3)
+    apron = make_product(session, unit=halden, title="Forkle", stock=3)
+    session.commit()
+    order = paid_order(session, {board: 1, apron: 1})
+    bergen_part = session.scalar(select(Fulfilment).where(Fulfilment.order_id == order.id,
+                                                          Fulfilment.unit_id == bergen.id))
+    staff = Actor(user_id=None, role="staff", unit_id=bergen.id)
+    fulfilment.advance(session, staff, bergen_part.id, "packed", now=NOW)
+    fulfilment.advance(session, staff, bergen_part.id, "shipped", now=NOW)
+    session.commit()
+
+    entries = {entry.line.title: entry for entry in returns.withdrawable(session, order, now=NOW)}
+    assert entries["Forkle"].why_not == returns.NOT_SENT
+    assert entries["Skjærefjøl"].why_not is None and entries["Skjærefjøl"].deadline is None, \
+        "the 14 days start when the last parcel is on its way"
+    assert "Ikke sendt ennå" in page(client.get(f"/ordre/{order.public_token}/angre"))
+
+
+def test_a_later_step_does_not_move_the_deadline(session, shipped):
+    order, _board, unit = shipped
+    before = returns.deadline(order)
+    part = session.scalars(select(Fulfilment).where(Fulfilment.order_id == order.id)).one()
+    fulfilment.advance(session, Actor(user_id=None, role="staff", unit_id=unit.id), part.id, "delivered",
+                       now=NOW + timedelta(days=30))
+    session.commit()
+    session.expire_all()
+    assert returns.deadline(session.get(Order, order.id)) == before
+
+
+def test_a_key_from_another_orders_form_is_refused_not_a_500(client, session, shipped):
+    order, board, _unit = shipped
+    other = paid_order(session, {board: 1})
+    ship(session, other)
+    _text, key = withdrawal_form(client, order)
+    first = client.post(f"/ordre/{order.public_token}/angre", data={f"line_{order.lines[0].id}": "1",
+                                                                    "request_key": key})
+    assert first.status_code == 303
+    session.expire_all()
+    other = session.get(Order, other.id)
+    second = client.post(f"/ordre/{other.public_token}/angre", data={f"line_{other.lines[0].id}": "1",
+                                                                     "request_key": key})
+    assert second.status_code == 400
+    assert session.scalar(select(func.count()).select_from(OrderReturn)) == 1
 
 
 def test_a_performed_service_and_business_buyers_cannot_withdraw_and_the_page_says_why(client, session):
@@ -249,3 +302,65 @@ def test_a_withdrawn_card_order_is_refunded_through_stripe_once(stripe_app, clie
     refunds = stripe_client(stripe_app).v1.refunds.list(params={"payment_intent": order.payment_intent_id})
     assert [r.amount for r in refunds.data] == [order.total_ore]
     assert session.get(OrderReturn, order_return.id).status == "refunded"
+
+
+@pytest.mark.stripe
+@pytest.mark.slow
+def test_a_refund_stripe_refused_is_not_booked_and_the_next_click_refunds(stripe_app, client, session, login_as):
+    order = paid_card_order(stripe_app, client, session, price_ore=50_000, stock=3, quantity=1)
+    ship(session, order)
+    order = session.get(Order, order.id)
+    order_return = returns.withdraw(session, order, {order.lines[0].id: 1}, reason="", request_key=None, now=NOW)
+    session.commit()
+    returns.receive(session, Actor(user_id=None, role="staff", unit_id=order.lines[0].unit_id),
+                    order_return.lines[0].id, "returned", now=NOW)
+    session.commit()
+    login_as("coordinator")
+    working_base = stripe_app.config["STRIPE_API_BASE"]
+
+    stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # nothing listens: Stripe cannot be reached
+    assert client.post(f"/coordinator/returer/{order_return.id}/refunder").status_code == 303
+    session.expire_all()
+    assert session.get(OrderReturn, order_return.id).status == "received", "nothing was paid back, nothing booked"
+    assert session.get(Order, order.id).refunded_ore == 0
+
+    stripe_app.config["STRIPE_API_BASE"] = working_base
+    assert client.post(f"/coordinator/returer/{order_return.id}/refunder").status_code == 303
+    session.expire_all()
+    assert session.get(OrderReturn, order_return.id).status == "refunded"
+    order = session.get(Order, order.id)
+    refunds = stripe_client(stripe_app).v1.refunds.list(params={"payment_intent": order.payment_intent_id})
+    assert [r.amount for r in refunds.data] == [order.total_ore] == [order.refunded_ore]
+
+
+# Two units receiving their lines of one return at the same moment, on PostgreSQL.
+
+engine = test_concurrency.engine
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrency guarantees are proven on PostgreSQL; set TEST_DATABASE_URL")
+def test_two_units_receiving_one_return_at_once_leave_it_received_and_tell_the_customer_once(app, session, engine):
+    bergen, halden = make_unit(session, name="Bergen fengsel"), make_unit(session, name="Halden fengsel")
+    board = make_product(session, unit=bergen, title="Skjærefjøl", stock=3)
+    apron = make_product(session, unit=halden, title="Forkle", stock=3)
+    session.commit()
+    order = paid_order(session, {board: 1, apron: 1})
+    ship(session, order)
+    order = session.get(Order, order.id)
+    order_return = returns.withdraw(session, order, {line.id: 1 for line in order.lines}, reason="",
+                                    request_key=None, now=NOW)
+    session.commit()
+    lines = [(line.id, line.unit_id) for line in order_return.lines]
+
+    def receive(line_id, unit_id):
+        return lambda own: returns.receive(own, Actor(user_id=None, role="staff", unit_id=unit_id), line_id,
+                                           "returned", now=NOW)
+
+    for _round in range(3):
+        outcomes = test_concurrency.run_together(app, engine, [receive(*line) for line in lines])
+        assert test_concurrency.errors_of(outcomes) == []
+    session.expire_all()
+    assert session.get(OrderReturn, order_return.id).status == "received"
+    mails = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.startswith("Returen din"))).all()
+    assert len(mails) == 1

@@ -54,6 +54,7 @@ def upgrade():
         sa.Column("total_ore", sa.Integer(), nullable=False),
         sa.Column("vat_ore", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
         sa.Column("ehf_errors", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
@@ -68,6 +69,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["created_by_id"], ["user.id"], name=op.f("fk_invoice_created_by_id_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice")),
         sa.UniqueConstraint("number", name=op.f("uq_invoice_number")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_invoice_request_key")),
     )
     op.create_index("ix_invoice_order_id", "invoice", ["order_id"], unique=False)
     op.create_index("ix_invoice_due_date", "invoice", ["due_date"], unique=False)
@@ -138,9 +140,16 @@ def upgrade():
         batch_op.add_column(sa.Column("locale", sa.String(length=5), server_default="nb", nullable=False))
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("html", sa.Text(), nullable=True))
+    with op.batch_alter_table("fulfilment", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("handed_over_at", sa.DateTime(timezone=True), nullable=True))
+    # Parts already sent were handed over at their last step, as far as anyone knows now.
+    op.execute("UPDATE fulfilment SET handed_over_at = updated_at "
+               "WHERE status IN ('shipped', 'ready_for_pickup', 'delivered')")
 
 
 def downgrade():
+    with op.batch_alter_table("fulfilment", schema=None) as batch_op:
+        batch_op.drop_column("handed_over_at")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_column("html")
     with op.batch_alter_table("order", schema=None) as batch_op:

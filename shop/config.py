@@ -58,7 +58,7 @@ DEFAULTS = {
     # Who sells (ehandelsloven § 8): shown in every page's footer, every customer e-mail, the order page and
     # every invoice. These defaults are demo values, marked as such on every page until SELLER_* are set.
     "SELLER_DEMO": True,
-    "SELLER_NAME": "Kriminalomsorgen – Verkstedbutikken (demo)",
+    "SELLER_NAME": "Kriminalomsorgen – Verkstedbutikken",
     "SELLER_ORG_NUMBER": "999999999",
     "SELLER_VAT_REGISTERED": True,
     "SELLER_ADDRESS_LINE": "Postboks 1234 Sentrum",
@@ -66,7 +66,7 @@ DEFAULTS = {
     "SELLER_CITY": "Oslo",
     "SELLER_EMAIL": "kundeservice@verkstedbutikken.no",
     "SELLER_PHONE": "+47 00 00 00 00",
-    "SELLER_OPERATOR_UNIT": "Ila fengsel, forvaring og sikringsanstalt",
+    "SELLER_OPERATOR_UNIT": "Ila fengsel og forvaringsanstalt",
     "SELLER_PARENT_AGENCY": "Kriminalomsorgsdirektoratet",
     # Invoices: the account customers pay into, and how many days they have.
     "INVOICE_BANK_ACCOUNT": "12345678903",

@@ -85,7 +85,8 @@ def mark_sent(invoice_id: int):
         flash(_("The EHF file breaks the official rules, so it was not sent. The errors are listed below."), "error")
         return redirect(url_for("coordinator.invoices.detail", invoice_id=invoice_id), 303)
     db.session.commit()
-    flash(_("Marked as sent; the EHF file is handed on.") if changed else _("It was already sent."), "success")
+    flash(_("Marked as sent: the EHF file is in the export folder for the access point, and the invoice is e-mailed "
+            "to %(email)s.", email=invoice.buyer_email) if changed else _("It was already sent."), "success")
     return redirect(url_for("coordinator.invoices.detail", invoice_id=invoice_id), 303)
 
 

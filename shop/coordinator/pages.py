@@ -2,8 +2,9 @@
 about, in both languages, edited in Markdown and reset to the shipped text."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +16,7 @@ from shop.legal import services as legal
 from shop.legal.views import placeholder_values
 
 bp = Blueprint("pages", __name__, url_prefix="/sider")
-LANGUAGE_NAMES = {"nb": "Norsk bokmål", "en": "English"}
+LANGUAGE_NAMES = {"nb": _l("Norwegian bokmål"), "en": _l("English")}
 
 
 def _known(slug: str, locale: str) -> None:
@@ -34,7 +35,10 @@ def edit(slug: str, locale: str):
     _known(slug, locale)
     shown = legal.text(db.session, slug, locale)
     form = LegalPageForm(data={"body": shown.body})
-    if form.validate_on_submit():
+    previewing = request.form.get("action") == "preview"
+    if previewing:
+        form.validate_on_submit()  # the message by the field, and nothing saved
+    elif form.validate_on_submit():
         try:
             legal.save(db.session, Actor.of(current_user), slug, locale, form.body.data)
             db.session.commit()
@@ -47,7 +51,7 @@ def edit(slug: str, locale: str):
     preview = legal.render(form.body.data or "", placeholder_values())
     return render_template("coordinator/pages/edit.html", form=form, slug=slug, locale=locale, shown=shown,
                            title=legal.PAGES[slug], language=LANGUAGE_NAMES[locale], preview=preview,
-                           placeholders=legal.PLACEHOLDERS), 400 if form.errors else 200
+                           placeholders=legal.PLACEHOLDERS, previewing=previewing), 400 if form.errors else 200
 
 
 @bp.post("/<slug>/<locale>/tilbakestill")

@@ -19,7 +19,8 @@ def html(document: Invoice) -> str:
     """The document as a printable HTML page (its CSS inside it, so the PDF needs nothing from the web)."""
     with force_locale("nb"):
         return render_template("orders/invoice_document.html", invoice=document, seller=document.seller_identity,
-                               totals=ehf.breakdown(invoices.to_ehf(document)), corrects=document.corrects)
+                               totals=ehf.breakdown(invoices.to_ehf(document)), corrects=document.corrects,
+                               delivered=document.delivery_date)
 
 
 def pdf_response(document: Invoice) -> Response:

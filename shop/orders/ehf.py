@@ -89,6 +89,12 @@ class Document:
     billing_reference: str = ""  # credit notes: the invoice they correct
     billing_reference_date: date | None = None
     note: str = ""
+    # When and where the goods were delivered (bokføringsforskriften § 5-1-1 asks the invoice to say so): the day
+    # the last part left the workshop, and the delivery address ("" for a pickup at the workshop).
+    delivery_date: date | None = None
+    delivery_address_line: str = ""
+    delivery_postcode: str = ""
+    delivery_city: str = ""
     currency: str = "NOK"
 
 
@@ -453,6 +459,21 @@ def _add_line(root: etree._Element, line: Line, amounts: LineAmounts, currency: 
     _cbc(price, "PriceAmount", _price(amounts.net_unit_price_ore), currencyID=currency)
 
 
+def _add_delivery(root: etree._Element, document: Document) -> None:
+    """BG-13: the delivery date and, for goods sent, the address they went to (its country is required)."""
+    if document.delivery_date is None and not document.delivery_address_line:
+        return
+    delivery = _cac(root, "Delivery")
+    if document.delivery_date is not None:
+        _cbc(delivery, "ActualDeliveryDate", document.delivery_date.isoformat())
+    if document.delivery_address_line:
+        address = _cac(_cac(delivery, "DeliveryLocation"), "Address")
+        _cbc_if(address, "StreetName", document.delivery_address_line)
+        _cbc_if(address, "CityName", document.delivery_city)
+        _cbc_if(address, "PostalZone", document.delivery_postcode)
+        _cbc(_cac(address, "Country"), "IdentificationCode", "NO")
+
+
 def build(document: Document) -> bytes:
     """Write the document as a Peppol BIS Billing 3.0 UBL Invoice or CreditNote, UTF-8 with an XML declaration.
 
@@ -469,7 +490,7 @@ def build(document: Document) -> bytes:
     _add_header(root, document, invoice)
     _add_party(root, "seller", document.seller, seller=True)
     _add_party(root, "buyer", document.buyer, seller=False)
-    # No Delivery: the shop knows no delivery date, and the address would only repeat the buyer's.
+    _add_delivery(root, document)
     _add_payment(root, document, invoice)
     _add_shipping(root, document, totals)
     _add_totals(root, document, totals)

@@ -19,7 +19,9 @@ from shop.core.actor import Actor, NotPermitted
 from shop.core.audit import record as audit
 from shop.core.norway import kid_number
 from shop.core.seller import Seller
+from shop.core.time import OSLO, aware
 from shop.orders import ehf, peppol
+from shop.orders.emails import queue_customer_email
 from shop.orders.models import DocumentSequence, Invoice, InvoiceLine, Order
 from shop.orders.outbox import OutgoingDocument
 from shop.orders.services import SHIPPING_VAT_BP, InvalidTransition, set_status
@@ -112,6 +114,7 @@ def issue(session: Session, actor: Actor, order_id: int, *, seller: Seller, toda
     invoice = Invoice(
         number=number, kind="invoice", order=order, status="issued", issue_date=today,
         due_date=today + timedelta(days=seller.due_days), kid=kid_number(number), seller=asdict(seller),
+        delivery_date=delivery_date(order),
         buyer_name=order.organisation_name or order.name, buyer_org_number=order.org_number or "",
         buyer_reference=order.buyer_reference or "", buyer_address=_buyer_address(order),
         buyer_email=order.invoice_email or order.email, shipping_ore=order.shipping_ore, total_ore=0, vat_ore=0, reason="",
@@ -161,6 +164,7 @@ def _credit(session: Session, invoice: Invoice, quantities: dict[int, int], *, s
     note = Invoice(
         number=next_number(session), kind="credit_note", order=order, corrects=invoice,
         status="issued", issue_date=today, due_date=None, kid="", seller=invoice.seller,
+        delivery_date=invoice.delivery_date,
         buyer_name=invoice.buyer_name, buyer_org_number=invoice.buyer_org_number,
         buyer_reference=invoice.buyer_reference, buyer_address=invoice.buyer_address, buyer_email=invoice.buyer_email,
         shipping_ore=invoice.shipping_ore if shipping else 0, total_ore=0, vat_ore=0, reason=reason.strip(),
@@ -228,6 +232,9 @@ def mark_sent(session: Session, actor: Actor, invoice: Invoice, *, now: datetime
         return False
     deliver(OutgoingDocument(number=str(invoice.number), kind=invoice.kind, xml=content))
     session.expire(invoice)
+    # Buyers outside Peppol get it by e-mail too: the amount, how to pay, and the PDF at the order's address.
+    queue_customer_email(session, invoice.order, "orders/email_invoice.txt", "orders/email_invoice_subject.txt",
+                         to=invoice.buyer_email or None, invoice=invoice)
     audit(session, actor.user_id, "invoice.sent", "order", invoice.order_id, str(invoice.number))
     return True
 
@@ -286,8 +293,19 @@ def to_ehf(document: Invoice) -> ehf.Document:
         bank_account=seller["bank_account"] if document.kind == "invoice" else "",
         billing_reference=str(corrected.number) if corrected else "",
         billing_reference_date=corrected.issue_date if corrected else None,
-        note=document.reason,
+        note=document.reason, delivery_date=document.delivery_date,
+        delivery_address_line=order.address_line if order.delivery_method == "shipping" else "",
+        delivery_postcode=order.postcode if order.delivery_method == "shipping" else "",
+        delivery_city=order.city if order.delivery_method == "shipping" else "",
     )
+
+
+def delivery_date(order: Order) -> date | None:
+    """The day (in Norway) the last part of the order left its workshop, sent or ready for pickup; None before."""
+    handed = [part.handed_over_at for part in order.fulfilments if part.status != "cancelled"]
+    if not handed or any(moment is None for moment in handed):
+        return None
+    return max(aware(moment) for moment in handed).astimezone(OSLO).date()
 
 
 def xml(document: Invoice) -> bytes:

@@ -284,6 +284,8 @@ class Invoice(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="issued")
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    # The day the goods left the workshops, when they had when the document was issued (None: not yet).
+    delivery_date: Mapped[date | None] = mapped_column(Date)
     kid: Mapped[str] = mapped_column(String(25), default="")
     # The seller (shop.core.seller.Seller as a mapping) and the buyer when the document was issued.
     seller: Mapped[dict] = mapped_column(db.JSON)

@@ -5,7 +5,7 @@ into XSLT by SchXslt's pipeline-for-svrl.xsl. The XSLT is cached on disk, keyed 
 and the compiler, so a changed rule file is compiled again; each process compiles the XSLT once more into
 a Saxon executable and keeps it, and after that one validation takes milliseconds.
 
-Configuration: `PEPPOL_RULES_DIR` (default: shared/peppol beside the project) and `PEPPOL_CACHE_DIR`
+Configuration: `PEPPOL_RULES_DIR` (default: peppol_rules/ beside this module, a copy of the team's shared/peppol) and `PEPPOL_CACHE_DIR`
 (default: a folder in the system temp dir), or the `rules_dir` and `cache_dir` arguments.
 """
 from __future__ import annotations
@@ -25,7 +25,8 @@ from saxonche import PySaxonApiError, PySaxonProcessor, PyXslt30Processor, PyXsl
 RULE_FILES = ("CEN-EN16931-UBL.sch", "PEPPOL-EN16931-UBL.sch")
 PIPELINE = Path("schxslt") / "pipeline-for-svrl.xsl"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
-DEFAULT_RULES_DIR = Path(__file__).resolve().parents[3] / "shared" / "peppol"
+# The official rules travel with the shop (peppol_rules/README.md says where each file comes from).
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent / "peppol_rules"
 # Location paths come back as /Q{namespace}Name[1]/...; these read better with the usual prefixes.
 PREFIXES = {
     "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2": "",

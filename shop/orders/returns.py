@@ -26,8 +26,8 @@ WITHDRAWAL_DAYS = 14
 # the customer's own specifications are exempt too (§ 22 c), but the shop sells those only by agreement, not
 # online: a catalogue product "made to order when not in stock" is a standard item and may be withdrawn from.
 # Goods not yet sent are not withdrawn from but cancelled: the customer asks, and the coordinator cancels.
-BUSINESS, SERVICE_PERFORMED, DEADLINE_PASSED, NOT_CONFIRMED, ALREADY_RETURNED, NOT_SENT = (
-    "business", "service_performed", "deadline_passed", "not_confirmed", "already_returned", "not_sent")
+BUSINESS, SERVICE_PERFORMED, DEADLINE_PASSED, NOT_CONFIRMED, ALREADY_RETURNED, NOT_SENT, CLOSED = (
+    "business", "service_performed", "deadline_passed", "not_confirmed", "already_returned", "not_sent", "closed")
 TRANSIT_DAYS = 7
 
 
@@ -87,6 +87,8 @@ def withdrawable(session: Session, order: Order, *, now: datetime) -> list[Withd
         left = line.quantity - returned.get(line.id, 0)
         if order.payment_method == "invoice" or order.organisation_name:
             why = BUSINESS
+        elif order.status in ("cancelled", "refunded"):
+            why = CLOSED
         elif not order.confirmed:
             why = NOT_CONFIRMED
         elif kinds.get(line.product_id) == "service" and line.fulfilment.status == "delivered":

@@ -67,6 +67,7 @@ WHY_NOT = {
     returns.DEADLINE_PASSED: _l("The 14 days to withdraw have run out."),
     returns.NOT_SENT: _l("Not sent yet: to cancel it, write to us; the coordinator cancels and refunds."),
     returns.NOT_CONFIRMED: _l("The order is not paid or confirmed."),
+    returns.CLOSED: _l("The order is cancelled or paid back in full."),
     returns.ALREADY_RETURNED: _l("Already withdrawn from."),
 }
 

@@ -58,7 +58,7 @@ def test_every_page_footer_links_every_legal_page_and_shows_the_seller(client):
         text = footer(page(client.get(address)))
         for target in ADDRESSES.values():
             assert f'href="{target}"' in text, (address, target)
-        assert "Kriminalomsorgen – Verkstedbutikken (demo)" in text
+        assert "Kriminalomsorgen – Verkstedbutikken" in text
         assert "Demoverdier" in text  # the shipped identity is marked as demo values
 
 
@@ -134,3 +134,15 @@ def test_only_a_coordinator_may_change_a_page(session):
         legal.save(session, Actor(user_id=None, role="staff", unit_id=1), "kontakt", "nb", "x")
     with pytest.raises(NotPermitted):
         legal.reset(session, Actor(user_id=None, role="customer"), "kontakt", "nb")
+
+
+def test_a_preview_shows_the_text_without_saving_it(client, login_as, session):
+    login_as("coordinator")
+    response = client.post("/coordinator/sider/om-oss/nb", data={"body": "## Nytt utkast\n\nIkke publisert.",
+                                                                  "action": "preview"})
+    assert response.status_code == 200
+    text = page(response)
+    preview = text[text.index('class="page-preview"'):]
+    assert "<h2>Nytt utkast</h2>" in preview and "ikke lagret ennå" in preview
+    assert session.scalar(select(LegalPage)) is None
+    assert "Nytt utkast" not in page(client.get("/om-oss"))

@@ -41,7 +41,7 @@ def test_a_consumer_confirmation_has_seller_goods_totals_terms_and_the_withdrawa
     message = confirmation(session, order)
 
     body = message.body
-    for expected in ("Kriminalomsorgen – Verkstedbutikken (demo)", "999 999 999 MVA", "2 × Skjærefjøl i bjørk",
+    for expected in ("Kriminalomsorgen – Verkstedbutikken", "999 999 999 MVA", "2 × Skjærefjøl i bjørk",
                      "698,00", "Frakt", "Totalt", "mva.", "14 dager", "Angreskjema",
                      "ønsker å gå fra min/vår avtale", "to år", "fem år", "/salgsbetingelser", "/angrerett",
                      order.number):
@@ -57,6 +57,7 @@ def test_a_business_buyer_is_told_withdrawal_does_not_apply_and_gets_no_form(ses
     assert "angreretten for forbrukere gjelder ikke" in message.body
     assert "Angreskjema" not in message.body
     assert "forfall" in message.body.lower()
+    assert "kjøpsloven" in message.body and "forbrukerkjøpsloven" not in message.body
 
 
 def test_the_confirmation_is_in_the_language_the_customer_shopped_in(session):

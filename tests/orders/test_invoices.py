@@ -18,6 +18,7 @@ from shop.core.norway import kid_number, valid_bank_account, valid_kid
 from shop.core.seller import seller
 from shop.orders import invoices
 from shop.orders import services as orders
+from shop.mail import OutboxMessage
 from shop.orders.models import Invoice, Order
 
 COORDINATOR = Actor(user_id=None, role="coordinator")
@@ -99,6 +100,24 @@ def test_an_invoice_bills_every_line_with_kid_due_date_and_the_order_becomes_inv
     assert invoice.seller["org_number"] == "999999999"
     assert session.get(Order, mixed_order.id).status == "invoiced"
     assert invoice.ehf_errors == [] and invoices.fatal(invoice) == []
+
+
+def test_an_invoice_issued_after_the_goods_left_states_when_and_where_they_were_delivered(app, session, mixed_order):
+    from shop.core.time import OSLO
+    from shop.orders import fulfilment
+    from shop.orders.models import Fulfilment
+
+    shipped_at = NOW + timedelta(days=2)
+    for part in session.scalars(select(Fulfilment).where(Fulfilment.order_id == mixed_order.id)):
+        staff = Actor(user_id=None, role="staff", unit_id=part.unit_id)
+        fulfilment.advance(session, staff, part.id, "packed", now=shipped_at)
+        fulfilment.advance(session, staff, part.id, "shipped", now=shipped_at)
+    session.commit()
+    invoice = issue(app, session, mixed_order)
+    assert invoice.delivery_date == shipped_at.astimezone(OSLO).date()
+    xml = invoices.xml(invoice)
+    assert f"<cbc:ActualDeliveryDate>{invoice.delivery_date.isoformat()}</cbc:ActualDeliveryDate>".encode() in xml
+    assert "Rådhusgata 1".encode() in xml and invoices.fatal(invoice) == []
 
 
 def test_issuing_twice_gives_the_same_invoice_and_takes_no_number(app, session, mixed_order):
@@ -184,6 +203,10 @@ def test_the_coordinator_issues_sends_and_marks_paid_and_the_ehf_goes_to_the_out
 
     assert client.post(f"/coordinator/fakturaer/{invoice.id}/betalt").status_code == 409, "not sent yet"
     assert client.post(f"/coordinator/fakturaer/{invoice.id}/sendt").status_code == 303
+    assert client.post(f"/coordinator/fakturaer/{invoice.id}/sendt").status_code == 303, "a second click: nothing more"
+    mailed = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.startswith("Faktura "))).all()
+    assert [m.to for m in mailed] == ["innkjop@example.no"]
+    assert invoice.kid in mailed[0].body and f"/faktura-{invoice.number}.pdf" in mailed[0].body
     exported = tmp_path / "ehf-outbox" / f"faktura-{invoice.number}.xml"
     assert exported.read_bytes() == invoices.xml(session.get(Invoice, invoice.id))
     assert client.post(f"/coordinator/fakturaer/{invoice.id}/betalt").status_code == 303

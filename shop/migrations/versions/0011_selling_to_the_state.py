@@ -43,6 +43,7 @@ def upgrade():
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("issue_date", sa.Date(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("delivery_date", sa.Date(), nullable=True),
         sa.Column("kid", sa.String(length=25), nullable=False),
         sa.Column("seller", sa.JSON(), nullable=False),
         sa.Column("buyer_name", sa.String(length=200), nullable=False),

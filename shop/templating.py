@@ -13,7 +13,6 @@ from markupsafe import Markup
 from shop.core.seller import seller
 from shop.core.time import aware
 from shop.core.urls import absolute, site_url
-from shop.legal.services import PAGES
 
 
 def nok(amount_ore: int | None) -> str:
@@ -102,7 +101,6 @@ def register(app: Flask) -> None:
         return {
             "site_name": app.config["SITE_NAME"],
             "seller": seller(app.config),
-            "legal_pages": PAGES,
             "current_locale": locale,
             "nb_lang": Markup("") if locale == "nb" else Markup(' lang="nb"'),
         }

@@ -12,6 +12,12 @@ from shop.templating import nok
 bp = Blueprint("legal", __name__)
 
 
+@bp.app_context_processor
+def inject_legal_pages():
+    """The legal pages' titles by slug, for every page's footer."""
+    return {"legal_pages": legal.PAGES}
+
+
 def placeholder_values() -> dict[str, str]:
     """The seller's details a legal text may name in {braces}, written for the current language."""
     who = seller()

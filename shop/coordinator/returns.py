@@ -21,7 +21,9 @@ bp = Blueprint("returns", __name__, url_prefix="/returer")
 
 @bp.get("", endpoint="index")
 def index():
-    return render_template("coordinator/returns/index.html", open_returns=returns.open_returns(db.session))
+    open_returns = returns.open_returns(db.session)
+    amounts = {item.id: returns.refund_amount(db.session, item) for item in open_returns if item.status == "received"}
+    return render_template("coordinator/returns/index.html", open_returns=open_returns, amounts=amounts)
 
 
 @bp.post("/<int:return_id>/refunder")

@@ -293,7 +293,8 @@ def test_a_withdrawn_card_order_is_refunded_through_stripe_once(stripe_app, clie
     session.commit()
     login_as("coordinator")
 
-    assert "Refunder til kortet" in page(client.get("/coordinator/returer"))
+    listing = page(client.get("/coordinator/returer"))
+    assert "Refunder til kortet" in listing and "Skal betales tilbake: " in listing
     assert client.post(f"/coordinator/returer/{order_return.id}/refunder").status_code == 303
     assert client.post(f"/coordinator/returer/{order_return.id}/refunder").status_code == 303
     session.expire_all()

@@ -97,6 +97,13 @@ def test_a_consumer_withdraws_online_and_gets_a_receipt(client, session, shipped
     assert "Angremelding mottatt" in page(client.get(f"/ordre/{order.public_token}"))
 
 
+def test_the_coordinator_registers_a_withdrawal_sent_by_the_form_on_the_customers_page(client, login_as, shipped):
+    order, _board, _unit = shipped
+    login_as("coordinator")
+    detail = page(client.get(f"/coordinator/ordre/{order.id}"))
+    assert f'href="/ordre/{order.public_token}/angre"' in detail and "Registrer angremeldingen" in detail
+
+
 def test_the_unit_records_the_goods_back_and_the_stock_moves_through_the_ledger_once(client, session, login_as,
                                                                                    shipped):
     order, board, unit = shipped

@@ -267,7 +267,7 @@ class InvoiceFilterForm(FlaskForm):
     status = SelectField(_l("Show"), choices=[SelectChoice("", _l("All")), SelectChoice("issued", _l("Issued, not sent")),
                                               SelectChoice("sent", _l("Sent, not paid")),
                                               SelectChoice("overdue", _l("Overdue")), SelectChoice("paid", _l("Paid"))],
-                         validate_choice=True)
+                         default="", validate_choice=True)
 
 
 def credit_note_form(lines: list[tuple[int, str, int]], formdata=None) -> CreditNoteForm:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from shop.coordinator.forms import InvoiceFilterForm, credit_note_form
 from shop.core.actor import Actor
 from shop.core.http import abort_with_message
+from shop.core.paging import PageOutOfRange, parse_page
 from shop.core.seller import seller
 from shop.core.time import oslo_date, utcnow
 from shop.extensions import db
@@ -17,6 +18,7 @@ from shop.orders.models import Invoice
 from shop.orders.outbox import send
 
 bp = Blueprint("invoices", __name__, url_prefix="/fakturaer")
+INVOICES_PER_PAGE = 50
 
 
 def _actor() -> Actor:
@@ -36,9 +38,17 @@ def index():
     if request.args and not form.validate():
         abort_with_message(400, _("Choose what to show from the list."))
     today = oslo_date(utcnow())
-    return render_template("coordinator/invoices/index.html", form=form, today=today,
-                           waiting=invoices.to_invoice(db.session),
-                           documents=invoices.ledger(db.session, status=form.status.data or None, today=today))
+    page = parse_page(request.args.get("page"))
+    try:
+        if page is None:
+            raise PageOutOfRange(request.args.get("page"))
+        documents = invoices.ledger(db.session, status=form.status.data or None, today=today, page=page,
+                                    per_page=INVOICES_PER_PAGE)
+    except PageOutOfRange:
+        abort_with_message(404, _("There is no page %(page)s of this list.", page=request.args.get("page", "")[:20]))
+    waiting, waiting_count = invoices.to_invoice(db.session)
+    return render_template("coordinator/invoices/index.html", form=form, today=today, waiting=waiting,
+                           waiting_count=waiting_count, documents=documents)
 
 
 @bp.post("/ordre/<int:order_id>")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from shop.core.actor import Actor, NotPermitted
 from shop.core.audit import record as audit
 from shop.core.norway import kid_number
+from shop.core.paging import Page, paginate
 from shop.core.seller import Seller
 from shop.core.time import OSLO, aware
 from shop.orders import ehf, peppol
@@ -353,22 +354,27 @@ def checked_xml(document: Invoice) -> bytes:
     return content
 
 
-def ledger(session: Session, *, status: str | None, today: date) -> list[Invoice]:
-    """Invoices and credit notes for the coordinator's list, newest first; status 'overdue' for unpaid past due."""
+def ledger(session: Session, *, status: str | None, today: date, page: int, per_page: int) -> Page:
+    """One page of the invoices and credit notes, newest first; status 'overdue' for unpaid past due.
+
+    Raises:
+        PageOutOfRange: the page is past the last one.
+    """
     query = select(Invoice).options(selectinload(Invoice.order)).order_by(Invoice.number.desc())
     if status == "overdue":
         query = query.where(Invoice.kind == "invoice", Invoice.status != "paid", Invoice.due_date < today)
     elif status in ("issued", "sent", "paid"):
         query = query.where(Invoice.status == status)
-    return list(session.scalars(query.limit(500)))
+    return paginate(session, query, page=page, per_page=per_page)
 
 
-def to_invoice(session: Session) -> list[Order]:
-    """Invoice orders confirmed and not yet invoiced, oldest first."""
+def to_invoice(session: Session, *, limit: int = 100) -> tuple[list[Order], int]:
+    """Invoice orders confirmed and not yet invoiced, oldest first (at most limit), and how many there are."""
     invoiced = select(Invoice.order_id).where(Invoice.kind == "invoice")
-    return list(session.scalars(select(Order).where(Order.payment_method == "invoice",
-                                                    Order.status.in_(("awaiting_invoice", "completed")),
-                                                    Order.id.not_in(invoiced)).order_by(Order.created_at)))
+    waiting = select(Order).where(Order.payment_method == "invoice", Order.status.in_(("awaiting_invoice", "completed")),
+                                  Order.id.not_in(invoiced))
+    count = session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
+    return list(session.scalars(waiting.order_by(Order.created_at).limit(limit))), count
 
 
 def overdue_count(session: Session, today: date) -> int:

@@ -237,6 +237,21 @@ def test_a_credit_note_form_with_a_bad_quantity_is_refused_next_to_the_field_and
     assert session.scalar(select(Invoice).where(Invoice.kind == "credit_note")) is None
 
 
+def test_the_invoice_list_comes_in_pages_newest_first(app, client, login_as, session, monkeypatch):
+    from shop.coordinator import invoices as page_module
+
+    monkeypatch.setattr(page_module, "INVOICES_PER_PAGE", 2)
+    product = make_product(session, stock=10)
+    session.commit()
+    numbers = [issue(app, session, invoice_order(session, {product: 1})).number for _ in range(3)]
+    login_as("coordinator")
+    first, second = page(client.get("/coordinator/fakturaer")), page(client.get("/coordinator/fakturaer?page=2"))
+    assert f"Faktura {numbers[2]}" in first and f"Faktura {numbers[1]}" in first and f"Faktura {numbers[0]}" not in first
+    assert f"Faktura {numbers[0]}" in second
+    assert client.get("/coordinator/fakturaer?page=3").status_code == 404
+    assert client.get("/coordinator/fakturaer?page=-1").status_code == 404
+
+
 def test_an_overdue_invoice_is_listed_as_overdue(app, client, login_as, session, mixed_order):
     invoice = issue(app, session, mixed_order)
     invoice.issue_date, invoice.due_date = date(2020, 1, 1), date(2020, 1, 15)

@@ -16,9 +16,9 @@ from shop.core.actor import Actor, NotPermitted
 from shop.core.audit import AuditEvent
 from shop.core.norway import kid_number, valid_bank_account, valid_kid
 from shop.core.seller import seller
+from shop.mail import OutboxMessage
 from shop.orders import invoices
 from shop.orders import services as orders
-from shop.mail import OutboxMessage
 from shop.orders.models import Invoice, Order
 
 COORDINATOR = Actor(user_id=None, role="coordinator")

@@ -212,3 +212,18 @@ def test_an_unknown_action_code_is_shown_as_it_is(session):
 def test_day_bounds_follow_oslo_summer_and_winter_time():
     assert audit.oslo_day_start(date(2026, 7, 1)) == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
     assert audit.oslo_day_start(date(2026, 12, 1)) == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+
+
+def test_every_action_the_code_records_has_a_label_for_readers():
+    """Every audit(session, who, "area.action", …) in the code is named in words in the log (ACTION_LABELS)."""
+    import re
+    from pathlib import Path
+
+    from shop.core.audit import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2]
+    call = re.compile(r'\b(?:audit|record)\(\s*[a-z_.]*session,\s*[^,]+,\s*"([a-z_]+\.[a-z_]+)"')
+    codes = {code for package in ("shop", "catalogue", "inventory") for path in (root / package).rglob("*.py")
+             for code in call.findall(path.read_text(encoding="utf-8"))}
+    assert len(codes) > 40, "the pattern still finds the calls"
+    assert sorted(codes - set(ACTION_LABELS)) == []

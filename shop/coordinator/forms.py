@@ -30,7 +30,7 @@ from wtforms.validators import (
 from catalogue.models import REGIONS
 from catalogue.units import MAX_TRADE_LENGTH, MAX_TRADES, UnitInput
 from shop.accounts.forms import email_address
-from shop.core.forms import IntegerField, KronerField, kroner_and_ore
+from shop.core.forms import IntegerField, KronerField, kroner_and_ore, quantity_field
 from shop.orders.models import ORDER_STATUS_LABELS
 
 
@@ -278,8 +278,5 @@ def credit_note_form(lines: list[tuple[int, str, int]], formdata=None) -> Credit
         pass
 
     for line_id, title, left in lines:
-        setattr(Form, f"line_{line_id}", IntegerField(
-            _l("%(title)s: items to credit (at most %(left)d)", title=title, left=left), default=0,
-            render_kw={"inputmode": "numeric", "autocomplete": "off"},
-            validators=[Optional(), NumberRange(min=0, max=left, message=_l("Between 0 and %(max)d."))]))
+        setattr(Form, f"line_{line_id}", quantity_field(_l("%(title)s: items to credit (at most %(left)d)", title=title, left=left), left))
     return Form(request_key=secrets.token_urlsafe(24)) if formdata is None else Form(formdata=formdata)

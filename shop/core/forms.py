@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms import IntegerField as _WTFormsIntegerField
-from wtforms.validators import StopValidation
+from wtforms.validators import NumberRange, Optional, StopValidation
 from wtforms.widgets import TextInput
 
 # PostgreSQL's integer (int4), the type of every id and amount column.
@@ -61,3 +61,9 @@ class KronerField(DecimalField):
     def ore(self) -> int | None:
         """The amount in øre (exact once kroner_and_ore has passed)."""
         return None if self.data is None else int(self.data * 100)
+
+
+def quantity_field(label, left: int) -> IntegerField:
+    """A field for how many of a line to take (credit, send back): a whole number from 0 to what is left."""
+    return IntegerField(label, default=0, render_kw={"inputmode": "numeric", "autocomplete": "off"},
+                        validators=[Optional(), NumberRange(min=0, max=left, message=_l("Between 0 and %(max)d."))])

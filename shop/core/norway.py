@@ -11,11 +11,14 @@ def normalise_org_number(value: str) -> str:
 
 def valid_org_number(value: str) -> bool:
     """Return True for nine digits whose last is the mod-11 check digit of the first eight."""
-    if not re.fullmatch(r"\d{9}", value):
-        return False
-    remainder = sum(int(d) * w for d, w in zip(value[:8], ORG_WEIGHTS, strict=True)) % 11
+    return bool(re.fullmatch(r"\d{9}", value)) and _mod11_ok(value, ORG_WEIGHTS)
+
+
+def _mod11_ok(digits: str, weights: tuple[int, ...]) -> bool:
+    """The last digit is the mod-11 check digit of the others with these weights (a remainder of 1 is never valid)."""
+    remainder = sum(int(d) * w for d, w in zip(digits[:-1], weights, strict=True)) % 11
     check = 0 if remainder == 0 else 11 - remainder
-    return check != 10 and check == int(value[8])
+    return check != 10 and check == int(digits[-1])
 
 
 def valid_postcode(value: str) -> bool:
@@ -54,11 +57,7 @@ ACCOUNT_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 def valid_bank_account(value: str) -> bool:
     """Return True for a Norwegian bank account number: eleven digits, the last a mod-11 check digit."""
     digits = re.sub(r"[\s.]", "", value)
-    if not re.fullmatch(r"\d{11}", digits):
-        return False
-    remainder = sum(int(d) * w for d, w in zip(digits[:10], ACCOUNT_WEIGHTS, strict=True)) % 11
-    check = 0 if remainder == 0 else 11 - remainder
-    return check != 10 and check == int(digits[10])
+    return bool(re.fullmatch(r"\d{11}", digits)) and _mod11_ok(digits, ACCOUNT_WEIGHTS)
 
 
 def format_bank_account(value: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
-from shop.core.forms import IntegerField
+from shop.core.forms import quantity_field
 
 
 class WithdrawalForm(FlaskForm):
@@ -23,8 +23,5 @@ def withdrawal_form(lines: list[tuple[int, str, int]], formdata=None, **data) ->
         pass
 
     for line_id, title, left in lines:
-        setattr(Form, f"line_{line_id}", IntegerField(
-            _l("%(title)s: how many to send back (at most %(left)d)", title=title, left=left), default=0,
-            render_kw={"inputmode": "numeric", "autocomplete": "off"},
-            validators=[Optional(), NumberRange(min=0, max=left, message=_l("Between 0 and %(max)d."))]))
+        setattr(Form, f"line_{line_id}", quantity_field(_l("%(title)s: how many to send back (at most %(left)d)", title=title, left=left), left))
     return Form(data=data) if formdata is None else Form(formdata=formdata)

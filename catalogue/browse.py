@@ -1,17 +1,20 @@
 """Read side of the storefront: filtered, sorted, paginated product lists with a fixed number of queries."""
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from catalogue.models import Category, Product, ProductImage, Unit, on_sale, select_for_sale
+from catalogue.models import REGIONS, Category, Product, ProductImage, Unit, on_sale, select_for_sale
 from catalogue.search import matching
 from catalogue.services import Availability, availability
-from shop.core.paging import Page, PageOutOfRange, paginate  # noqa: F401  (PageOutOfRange: what browse raises)
+from shop.core.paging import Page, PageOutOfRange, paginate
 
 SORTS = ("newest", "price_asc", "price_desc", "name", "relevance")
 
@@ -56,6 +59,8 @@ class Card:
     made_to_order: bool = False
     vat_rate_bp: int = 2500
     picture: Picture | None = None
+    unit_id: int | None = None
+    changes_at: datetime | None = None  # when its availability changes by itself (a hold expires)
 
 
 def _filtered(session: Session, filters: Filters) -> tuple[Select, object | None]:
@@ -97,15 +102,52 @@ def _ordering(sort: str, rank):
     }.get(sort, [Product.published_at.desc(), Product.id.desc()])
 
 
-def browse(session: Session, filters: Filters, *, page: int = 1, per_page: int = 24) -> Page:
-    """Return one page of published products matching the filters.
+def browse(session: Session, filters: Filters, *, page: int = 1, per_page: int = 24, load_cards: bool = True,
+           keep_count: bool = False) -> Page:
+    """Return one page of published products matching the filters: their cards, or (load_cards=False) their
+    ids, for catalogue.fragments.product_grid to show from the cached cards. With keep_count the number of
+    matches is kept (catalogue.fragments.kept_count) until the lists change, rather than counted each time.
 
     Raises:
         PageOutOfRange: page is past the last page (page 1 of an empty result is fine).
     """
     stmt, rank = _filtered(session, filters)
-    ids = paginate(session, stmt.order_by(*_ordering(filters.sort, rank)), page=page, per_page=per_page)
-    return ids.with_items(cards(session, ids.items))
+    ordered = stmt.order_by(*_ordering(filters.sort, rank))
+    count = None
+    if keep_count:
+        from catalogue import changes, fragments
+
+        tags = [changes.LISTINGS] + ([changes.IN_STOCK_LISTS] if filters.in_stock else [])
+        if filters.query and fragments.enabled():
+            found = _kept_matches(session, ordered, filters, tags)
+            if found is not None:
+                return _page_of(found, page=page, per_page=per_page, load=cards if load_cards else None,
+                                session=session)
+        key = repr(sorted((k, v) for k, v in vars(filters).items() if k != "sort"))
+        count = lambda counted: fragments.kept_count(key, tags, counted)
+    ids = paginate(session, ordered, page=page, per_page=per_page, count=count)
+    return ids.with_items(cards(session, ids.items)) if load_cards else ids
+
+
+KEPT_MATCHES = 5000
+
+
+def _kept_matches(session: Session, ordered: Select, filters: Filters, tags: list[str]) -> list[int] | None:
+    """Every match of a search in order, read once and kept until the lists change (None: too many to keep,
+    page through the database instead). Each page of the search, and its count, come from the one list."""
+    from catalogue import fragments
+
+    key = "matches:" + hashlib.sha1(repr(sorted(vars(filters).items())).encode()).hexdigest()
+    kept = fragments.kept(key, tags, lambda: json.dumps(list(session.scalars(ordered.limit(KEPT_MATCHES + 1)))))
+    ids = json.loads(kept)
+    return ids if len(ids) <= KEPT_MATCHES else None
+
+
+def _page_of(ids: list[int], *, page: int, per_page: int, load, session: Session) -> Page:
+    if page < 1 or (page > 1 and (page - 1) * per_page >= len(ids)):
+        raise PageOutOfRange(page)
+    shown = ids[(page - 1) * per_page:page * per_page]
+    return Page(items=load(session, shown) if load else shown, total=len(ids), page=page, per_page=per_page)
 
 
 def for_sale_ids(session: Session, ids: list[int]) -> set[int]:
@@ -162,20 +204,21 @@ def cards(session: Session, ids: list[int]) -> list[Card]:
     rows = session.execute(
         select(
             Product.id, Product.slug, Product.title, Product.summary, Product.price_ore, Product.kind, Product.vat_rate_bp,
-            Product.made_to_order, Product.lead_time_days, Unit.name.label("unit_name"), Unit.slug.label("unit_slug"),
+            Product.made_to_order, Product.lead_time_days, Product.unit_id, Unit.name.label("unit_name"),
+            Unit.slug.label("unit_slug"),
         )
         .join(Unit, Unit.id == Product.unit_id)
         .where(Product.id.in_(ids))
     ).all()
-    stock = stock_totals(session, ids)
+    stock = stock_source().shown(session, ids)
     pictures = first_pictures(session, ids)
     by_id = {}
     for row in rows:
-        available, threshold = stock.get(row.id, (0, 0))
+        available, threshold, changes_at = stock.get(row.id, (0, 0, None))
         by_id[row.id] = Card(
             id=row.id, slug=row.slug, title=row.title, summary=row.summary, price_ore=row.price_ore, kind=row.kind,
             unit_name=row.unit_name, unit_slug=row.unit_slug, picture=pictures.get(row.id), made_to_order=row.made_to_order,
-            vat_rate_bp=row.vat_rate_bp,
+            vat_rate_bp=row.vat_rate_bp, unit_id=row.unit_id, changes_at=changes_at,
             availability=availability(
                 kind=row.kind, made_to_order=row.made_to_order, lead_time_days=row.lead_time_days,
                 available=available, low_threshold=threshold,
@@ -301,3 +344,53 @@ def unit_offers(session: Session, *, region: str | None = None, unit_id: int | N
                 .order_by(ranked.c.unit_id, ranked.c.n)):
             links[unit].append(ServiceLink(slug, title))
     return [UnitOffer(unit, int(goods), int(services), links.get(unit.id, [])) for unit, goods, services in rows]
+
+
+# The categories and units every list page names, kept as plain values until the lists change
+
+@dataclass(frozen=True)
+class Shelf:
+    """A category as the storefront shows it (the attributes its templates read of a Category)."""
+
+    id: int
+    slug: str
+    name: str
+    description: str | None
+    parent: Shelf | None = None
+
+
+@dataclass(frozen=True)
+class Maker:
+    """An active unit as the storefront's lists and filters show it."""
+
+    id: int
+    slug: str
+    name: str
+    region: str
+
+    @property
+    def region_label(self) -> str:
+        return str(REGIONS[self.region])
+
+
+def shelves_and_makers(session: Session) -> tuple[list[tuple[Shelf, list[Shelf]]], list[Maker]]:
+    """The category tree (as category_tree) and the active units (as active_units), kept as plain values until
+    the lists change (catalogue.fragments.kept), so a list page that is not cached does not load them."""
+    from catalogue import changes, fragments
+
+    def snapshot() -> str:
+        return json.dumps({
+            "tree": [[_shelf_row(top), [_shelf_row(c) for c in children]] for top, children in category_tree(session)],
+            "units": [[u.id, u.slug, u.name, u.region] for u in active_units(session)],
+        })
+
+    kept = json.loads(fragments.kept("shelves-and-makers", [changes.LISTINGS], snapshot))
+    tree = []
+    for top_row, child_rows in kept["tree"]:
+        top = Shelf(*top_row)
+        tree.append((top, [Shelf(*row, parent=top) for row in child_rows]))
+    return tree, [Maker(*row) for row in kept["units"]]
+
+
+def _shelf_row(category: Category) -> list:
+    return [category.id, category.slug, category.name, category.description]

@@ -9,7 +9,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from catalogue.browse import Filters
 from catalogue.models import KINDS, REGIONS
-from shop.core.forms import IntegerField
+from shop.core.forms import IntegerField, KeptTranslations
 
 MAX_PRICE_KR = 10_000_000
 
@@ -32,7 +32,7 @@ def sort_choices(with_relevance: bool) -> list[tuple[str, str]]:
 class FilterForm(FlaskForm):
     """Filters for category, search and all-products pages. GET only, so no CSRF token."""
 
-    class Meta:
+    class Meta(KeptTranslations):
         csrf = False
 
     q = SearchField(_l("Search"))

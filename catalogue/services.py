@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -179,6 +180,27 @@ class Availability:
     @property
     def can_buy(self) -> bool:
         return self.code != "sold_out"
+
+    @property
+    def color(self) -> str:
+        """The tag colour the page shows it in."""
+        return {"in_stock": "success", "few_left": "warning", "made_to_order": "info", "service": "info"}.get(
+            self.code, "neutral")
+
+
+def availability_label(a: Availability) -> str:
+    """What the shopper reads: "In stock", "Made to order – about 14 days" … in the current language."""
+    if a.code == "in_stock":
+        return _("In stock")
+    if a.code == "few_left":
+        return _("Few left")
+    if a.code == "made_to_order":
+        return _("Made to order – about %(days)s days", days=a.lead_time_days)
+    if a.code == "service":
+        if a.lead_time_days:
+            return _("Service – about %(days)s days", days=a.lead_time_days)
+        return _("Service – by agreement")
+    return _("Sold out")
 
 
 def availability(*, kind: str, made_to_order: bool, lead_time_days: int | None, available: int, low_threshold: int) -> Availability:

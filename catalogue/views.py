@@ -1,6 +1,7 @@
 """The public storefront: home, categories, products, units, search and the sitemap."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from flask import (
@@ -14,15 +15,18 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import Optional
 
 from catalogue import browse as listing
-from catalogue import collections
+from catalogue import changes, collections, fragments
 from catalogue.forms import FilterForm, options
-from catalogue.models import REGIONS, Category
+from catalogue.fragments import product_grid
+from catalogue.models import REGIONS
 from catalogue.seo import product_jsonld
-from catalogue.services import availability
+from catalogue.services import availability, availability_label
+from shop.core.forms import KeptTranslations
 from shop.core.http import abort_with_message
 from shop.core.paging import PageOutOfRange, parse_page
 from shop.core.time import OSLO, aware, utcnow
@@ -30,22 +34,27 @@ from shop.core.urls import site_url
 from shop.extensions import db
 
 bp = Blueprint("catalogue", __name__)
+bp.add_app_template_global(product_grid)
+bp.add_app_template_filter(availability_label)
 FEATURED_ON_HOME = 8
 
 
 @bp.get("/")
 def home():
+    changes.shows(changes.LISTINGS)
+    tree, units = listing.shelves_and_makers(db.session)
     return render_template(
         "catalogue/home.html",
-        featured=listing.cards(db.session, listing.featured_ids(db.session, limit=FEATURED_ON_HOME)),
-        tree=listing.category_tree(db.session),
-        units=listing.active_units(db.session),
+        featured=listing.featured_ids(db.session, limit=FEATURED_ON_HOME),
+        tree=tree,
+        units=units,
         collections=collections.on_home_page(db.session, today=_today()),
     )
 
 
 @bp.get("/samling/<slug>")
 def collection(slug: str):
+    changes.shows(changes.LISTINGS)
     shown = collections.public(db.session, slug, today=_today())
     if shown is None:
         abort_with_message(404, _("There is no collection at this address."))
@@ -63,11 +72,12 @@ def products():
 
 @bp.get("/kategori/<slug>")
 def category(slug: str):
-    tree = listing.category_tree(db.session)
+    tree, units = listing.shelves_and_makers(db.session)
     category, children = listing.find_category(tree, slug)
     if category is None:
         abort_with_message(404, _("There is no category at this address."))
-    return _product_list("catalogue/list.html", category=category, children=children, tree=tree, heading=category.name)
+    return _product_list("catalogue/list.html", category=category, children=children, heading=category.name,
+                         shelves=(tree, units))
 
 
 @bp.get("/sok")
@@ -76,11 +86,12 @@ def search():
 
 
 def _product_list(
-    template: str, *, heading: str, category: Category | None = None, children: list[Category] = (),
-    tree=None, searching: bool = False,
+    template: str, *, heading: str, category: listing.Shelf | None = None, children: list[listing.Shelf] = (),
+    searching: bool = False, shelves=None,
 ):
     """Parse the filters, fetch one page and render it; bad parameters give 400 with the message by the field."""
-    units = listing.active_units(db.session)
+    changes.shows(changes.LISTINGS)
+    tree, units = shelves or listing.shelves_and_makers(db.session)
     form = FilterForm(request.args, units=units, with_relevance=searching and bool(request.args.get("q", "").strip()))
     valid = form.validate()
     page = _page_number()
@@ -89,13 +100,26 @@ def _product_list(
         result = None
     else:
         try:
-            result = listing.browse(db.session, filters, page=page, per_page=current_app.config["PRODUCTS_PER_PAGE"])
+            result = listing.browse(db.session, filters, page=page, per_page=current_app.config["PRODUCTS_PER_PAGE"],
+                                    load_cards=False, keep_count=True)
         except PageOutOfRange:
             abort_with_message(404, _("That page number is past the last page of results."))
+    if filters.in_stock:  # its members change with any stock, and when any hold expires
+        changes.shows(changes.IN_STOCK_LISTS)
+        changes.changes_at(listing.stock_source().next_hold_expiry(db.session))
     status = 200 if valid else 400
+
+    def filter_form():
+        return render_template("catalogue/_filters.html", form=form, searching=searching)
+
+    # The filter form is the same for every visitor at this address (whichever page of the list): keep it,
+    # unless it shows errors.
+    wanted = sorted((k, v) for k, v in request.args.items(multi=True) if k != "page")
+    filter_html = Markup(fragments.kept(f"filters:{request.path}?{urlencode(wanted)}", [changes.LISTINGS], filter_form)
+                         if valid else filter_form())
     return render_template(
         template, form=form, result=result, category=category, heading=heading, filters=filters,
-        tree=tree if tree is not None else listing.category_tree(db.session), subcategories=children,
+        tree=tree, subcategories=children, filter_html=filter_html,
     ), status
 
 
@@ -108,10 +132,19 @@ def _page_number() -> int:
 
 @bp.get("/produkt/<slug>")
 def product(slug: str):
+    # The product's own parts are kept per product until it, its stock, its unit or its category change.
+    part = fragments.kept_record(f"product:{request.host}:{slug}", lambda: _product_parts(slug))
+    if part is None:
+        abort_with_message(404, _("This product is not for sale, or the address is wrong."))
+    return render_template("catalogue/product.html", part=part)
+
+
+def _product_parts(slug: str) -> dict | None:
+    """The parts of a product's page that are the product's own (None: not for sale), and their tags."""
     product = listing.product_for_sale(db.session, slug)
     if product is None:
-        abort_with_message(404, _("This product is not for sale, or the address is wrong."))
-    available, threshold = listing.stock_totals(db.session, [product.id]).get(product.id, (0, 0))
+        return None
+    available, threshold, changes_at = listing.stock_source().shown(db.session, [product.id]).get(product.id, (0, 0, None))
     status = availability(
         kind=product.kind, made_to_order=product.made_to_order, lead_time_days=product.lead_time_days,
         available=available, low_threshold=threshold,
@@ -122,16 +155,24 @@ def product(slug: str):
         product, status, pictures, url=url, unit_url=site_url("catalogue.unit", slug=product.unit.slug),
         image_url=lambda p: site_url("site.media", filename=f"{p.storage_key}/{p.widths[-1]}.jpg"),
     )
-    return render_template(
-        "catalogue/product.html", product=product, availability=status, pictures=pictures, jsonld=jsonld,
-        related=listing.cards(db.session, listing.related_ids(db.session, product)), canonical=url,
-    )
+    description, og, head, body = render_template(
+        "catalogue/_product.html", product=product, availability=status, pictures=pictures, jsonld=jsonld,
+        separator=Markup(fragments.SEPARATOR),
+    ).split(fragments.SEPARATOR)
+    category = product.category
+    return {
+        "title": product.title, "description": description.strip(), "canonical": url, "og": og, "head": head,
+        "body": body, "related": listing.related_ids(db.session, product), "category": category.name,
+        "tags": [changes.product(product.id), changes.unit(product.unit_id), changes.category(category.id),
+                 *([changes.category(category.parent_id)] if category.parent_id else [])],
+        "changes_at": changes_at.timestamp() if changes_at else None,
+    }
 
 
 class UnitsFilterForm(FlaskForm):
     """The workshops page's region: GET only, so no CSRF token and no session (the page stays cacheable)."""
 
-    class Meta:
+    class Meta(KeptTranslations):
         csrf = False
 
     region = SelectField(_l("Region"), choices=options([("", _l("All regions")), *REGIONS.items()]),
@@ -145,6 +186,7 @@ UNIT_PAGE_ITEMS = 12
 @bp.get("/enheter")
 def units():
     """The public national overview: every active unit with its trades, goods and services, by region."""
+    changes.shows(changes.LISTINGS)
     form = UnitsFilterForm(request.args)
     valid = form.validate()
     region = None if form.region.errors else form.region.data or None
@@ -157,10 +199,11 @@ def unit(slug: str):
     unit = listing.active_unit(db.session, slug)
     if unit is None:
         abort_with_message(404, _("There is no workshop at this address."))
+    changes.shows(changes.LISTINGS, changes.unit(unit.id))
     goods = listing.browse(db.session, listing.Filters(unit_id=unit.id, kind="goods", sort="newest"), page=1,
-                           per_page=UNIT_PAGE_ITEMS)
+                           per_page=UNIT_PAGE_ITEMS, load_cards=False, keep_count=True)
     services = listing.browse(db.session, listing.Filters(unit_id=unit.id, kind="service", sort="name"), page=1,
-                              per_page=UNIT_PAGE_ITEMS)
+                              per_page=UNIT_PAGE_ITEMS, load_cards=False, keep_count=True)
     return render_template("catalogue/unit.html", unit=unit, goods=goods, services=services)
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Integer, column, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from inventory.changes import touched
 from inventory.models import MOVEMENT_REASONS, Reservation, StockMovement, StockRecord
 from inventory.queries import expired_hold
 
@@ -67,6 +68,7 @@ def adjust(
     on_hand_after = session.execute(stmt).scalar_one_or_none()
     if on_hand_after is None:
         raise OutOfStock(stock_record_id)
+    touched(session, [stock_record_id])
     return _record_movement(session, stock_record_id, delta, on_hand_after, reason, now, actor_user_id, note, order_id)
 
 
@@ -96,6 +98,7 @@ def set_counted(
     if session.execute(stmt).scalar_one_or_none() is None:
         current = session.scalar(select(StockRecord.on_hand).where(StockRecord.id == stock_record_id))
         raise StockConflict(stock_record_id, current)
+    touched(session, [stock_record_id])
     delta = counted - expected_on_hand
     if delta == 0:
         return None
@@ -126,6 +129,7 @@ def reserve(
         )
         if session.execute(stmt).rowcount != 1:
             raise OutOfStock(stock_record_id)
+        touched(session, [stock_record_id])
         reservations.append(Reservation(
             order_line_id=order_line_id, stock_record_id=stock_record_id, quantity=quantity, expires_at=expires_at
         ))
@@ -164,6 +168,7 @@ def release(session: Session, *, now: datetime, reservation_ids: list[int] | Non
                 update(StockRecord).where(StockRecord.id == record_id)
                 .values(reserved=StockRecord.reserved - sum(quantities), updated_at=now)
             )
+            touched(session, [record_id])
         released += len(quantities)
     return released
 
@@ -199,6 +204,7 @@ def commit(
         if on_hand_after is None:
             uncovered.append(order_line_id)
             continue
+        touched(session, [stock_record_id])
         if not claimed:
             session.execute(
                 update(Reservation).where(Reservation.order_line_id == order_line_id)
@@ -226,6 +232,7 @@ def return_committed(
             update(StockRecord).where(StockRecord.id == stock_record_id)
             .values(on_hand=StockRecord.on_hand + quantity, updated_at=now).returning(StockRecord.on_hand)
         ).scalar_one()
+        touched(session, [stock_record_id])
         _record_movement(session, stock_record_id, quantity, on_hand_after, "returned", now, actor_user_id, note, order_id)
         returned += 1
     return returned
@@ -307,6 +314,7 @@ def set_many(
         .returning(table.c.id)
     )
     written = set(session.scalars(stmt))
+    touched(session, written)
     movements = [
         {"stock_record_id": record_id, "delta": new - expected, "on_hand_after": new, "reason": reason,
          "actor_user_id": actor_user_id, "note": note, "order_id": None, "created_at": now}

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue.models import Product, Unit
+from inventory.changes import touched
 from inventory.models import Reservation, StockMovement, StockRecord
 from inventory.queries import expired_holds, free
 from inventory.services import OutOfStock, StockConflict, adjust, ensure_stock_record, set_counted
@@ -168,6 +169,7 @@ def set_threshold(session: Session, actor: Actor, record_id: int, threshold: int
         raise ValueError("the threshold must be 0 or more")
     own_records(session, actor, [record_id])
     session.execute(update(StockRecord).where(StockRecord.id == record_id).values(low_stock_threshold=threshold))
+    touched(session, [record_id])  # "few left" depends on it
 
 
 class CannotStop(Exception):
@@ -213,6 +215,7 @@ def stop_stocking(session: Session, actor: Actor, record_id: int, *, not_yet_pac
     if session.execute(update(StockRecord).where(StockRecord.id == record_id, StockRecord.reserved == 0)
                        .values(active=False, updated_at=now)).rowcount != 1:
         raise CannotStop(record_id)
+    touched(session, [record_id])
     audit(session, actor.user_id, "stock.stop", "stock_record", record_id, unit_id=record.unit_id, now=now)
 
 

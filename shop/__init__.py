@@ -41,13 +41,12 @@ def init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from shop import i18n
-    from shop.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+    from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -65,8 +64,10 @@ def init_extensions(app: Flask) -> None:
 
 def import_models() -> None:
     """Import every model module, so the metadata (and so the migrations) know all tables."""
+    import catalogue.changes  # noqa: F401  (notes what changed, for the page cache)
     import catalogue.development  # noqa: F401
     import catalogue.models  # noqa: F401
+    import inventory.changes  # noqa: F401  (notes which products' stock changed)
     import inventory.models  # noqa: F401
     import shop.accounts.models  # noqa: F401
     import shop.accounts.sessions  # noqa: F401  (registers the user loader)
@@ -127,7 +128,7 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_page_cache(app: Flask) -> None:
-    """Keep whole storefront pages for anonymous visitors for a few seconds."""
+    """Serve storefront pages from the cache to every visitor, invalidated by what changes."""
     from shop.pagecache import register
 
     register(app)

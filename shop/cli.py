@@ -51,6 +51,16 @@ def search_reindex_command() -> None:
     click.echo(f"Indexed {count} products.")
 
 
+@click.command("page-cache-clear")
+@with_appcontext
+def page_cache_clear_command() -> None:
+    """Drop every kept page and product card (after changing data outside the app, say)."""
+    from catalogue.changes import SITE
+
+    current_app.extensions["page_store"].invalidate([SITE])
+    click.echo("Every kept page and card is gone; each is made again on its next visit.")
+
+
 inventory_cli = click.Group("inventory", help="Stock housekeeping.")
 
 
@@ -218,6 +228,7 @@ def run_demo_command(host: str, port: int, stripe_port: int) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (seed_demo_command, seed_bench_command, search_reindex_command, stock_check_command, inventory_cli,
+    for command in (seed_demo_command, seed_bench_command, search_reindex_command, page_cache_clear_command,
+                    stock_check_command, inventory_cli,
                     create_user_command, orders_cli, mail_send_command, run_demo_command):
         app.cli.add_command(command)

@@ -35,10 +35,13 @@ DEFAULTS = {
     "CARD_ATTEMPT_RATE_LIMIT": "10 per 10 minutes",
     "ORDER_RATE_LIMIT": "30 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
-    # Storefront pages for visitors without a session are cached this long (0 turns it off).
-    "PAGE_CACHE_SECONDS": 30,
-    "CACHE_TYPE": "SimpleCache",
-    "CACHE_DEFAULT_TIMEOUT": 30,
+    # Storefront pages, and the product cards on them, are kept this long (0 turns it off); every change
+    # to what they show deletes them at once (shop/pagecache). Without Redis (REDIS_URL) each process keeps
+    # its own for at most PAGE_CACHE_LOCAL_SECONDS, since other processes' changes cannot reach it.
+    "PAGE_CACHE_SECONDS": 6 * 3600,
+    "FRAGMENT_CACHE_SECONDS": 6 * 3600,
+    "PAGE_CACHE_LOCAL_SECONDS": 1,
+    "PAGE_CACHE_PREFIX": "vb:",
     # Card orders hold their stock this long while the customer pays.
     "PAYMENT_WINDOW_MINUTES": 15,
     "SHIPPING_ORE": 14900,
@@ -104,6 +107,8 @@ ENVIRONMENT = {
     # One Redis for everything shared between web nodes: the login rate limits and the page cache.
     "REDIS_URL": (("RATELIMIT_STORAGE_URI", "CACHE_REDIS_URL"), str),
     "PAGE_CACHE_SECONDS": ("PAGE_CACHE_SECONDS", int),
+    "FRAGMENT_CACHE_SECONDS": ("FRAGMENT_CACHE_SECONDS", int),
+    "PAGE_CACHE_PREFIX": ("PAGE_CACHE_PREFIX", str),
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_PUBLISHABLE_KEY": ("STRIPE_PUBLISHABLE_KEY", str),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
@@ -161,8 +166,6 @@ def load_config(app, test_config=None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config.get("SITE_URL"):
         apply_site_url(app.config, app.config["SITE_URL"])
-    if app.config.get("CACHE_REDIS_URL") and app.config["CACHE_TYPE"] == "SimpleCache":
-        app.config["CACHE_TYPE"] = "RedisCache"  # shared by every web node
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith(f"sqlite:///{instance}"):
         instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):

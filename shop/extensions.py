@@ -1,6 +1,5 @@
 """Flask extensions, created bare here and bound to the app in create_app."""
 from flask_babel import Babel
-from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -30,7 +29,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 migrate = Migrate()
-cache = Cache()
 # Rate limits are stored in Redis in production (REDIS_URL), in memory on one machine.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 

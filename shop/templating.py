@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from babel import dates
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask import Flask, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
@@ -20,6 +20,14 @@ def nok(amount_ore: int | None) -> str:
     if amount_ore is None:
         return ""
     locale = str(get_locale())
+    if isinstance(amount_ore, int):
+        # What Babel writes (see below), without its pattern machinery: lists show dozens of prices.
+        kroner, ore = divmod(abs(amount_ore), 100)
+        sign = "-" if amount_ore < 0 else ""
+        if locale == "nb":
+            return f"{sign}{kroner:,}".replace(",", "\xa0") + f",{ore:02d}\xa0kr"
+        if locale == "en":
+            return f"NOK\xa0{sign}{kroner:,}.{ore:02d}"
     if locale == "nb":
         return format_currency(Decimal(amount_ore) / 100, "NOK", locale=locale)
     # English has no pattern of its own for kroner; "NOK 1,299.00" reads better than Babel's "NOK1,299.00".
@@ -82,6 +90,16 @@ def canonical_url() -> str:
     return absolute(request.path if not request.script_root else request.script_root + request.path)
 
 
+def same_for_everyone(name: str) -> Markup:
+    """A part of every page that depends on nothing but the language and the settings (the footer, the style
+    sheets): rendered once per process and language from templates/_chrome/, not on every page."""
+    key = (name, str(get_locale()))
+    parts = current_app.extensions.setdefault("chrome_parts", {})
+    if key not in parts:
+        parts[key] = Markup(render_template(f"_chrome/{name}.html"))
+    return parts[key]
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(nok)
     app.add_template_filter(number)
@@ -91,6 +109,7 @@ def register(app: Flask) -> None:
     app.add_template_global(url_with)
 
     app.add_template_global(canonical_url)
+    app.add_template_global(same_for_everyone)
     app.add_template_global(lambda endpoint: endpoint in app.view_functions, "has_endpoint")
     app.add_template_global(site_url)
 

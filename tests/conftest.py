@@ -41,8 +41,9 @@ def _config(database_url: str, tmp_path) -> dict:
         "EHF_OUTBOX": str(tmp_path / "ehf-outbox"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "verkstedbutikken.test",
-        # Tests change data between requests; the page cache has tests of its own.
+        # Tests change data between requests; the page cache has tests of its own (the page_cache fixture).
         "PAGE_CACHE_SECONDS": 0,
+        "FRAGMENT_CACHE_SECONDS": 0,
         "SESSION_COOKIE_SECURE": False,  # the test client speaks plain HTTP
     }
 
@@ -107,6 +108,16 @@ class FreshContextClient(FlaskClient):
 def client(app):
     app.test_client_class = FreshContextClient
     return app.test_client()
+
+
+@pytest.fixture
+def page_cache(app):
+    """The page and fragment caches on, in this process's memory, kept an hour: only invalidation clears them."""
+    store = app.extensions["page_store"]
+    app.config.update(PAGE_CACHE_SECONDS=3600, FRAGMENT_CACHE_SECONDS=3600, PAGE_CACHE_LOCAL_SECONDS=3600)
+    store.clear()
+    yield store
+    store.clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -30,12 +31,18 @@ def current_items() -> dict[int, int]:
 
 
 def cart_count() -> int:
-    """How many items the visitor has in the cart (no query for guests)."""
+    """How many items the visitor has in the cart (no query for guests; one per request for customers)."""
     if not request:
         return 0
-    if current_user.is_authenticated:
-        return sum(cart.user_items(db.session, current_user.id).values())
-    return sum(cart.clean(session.get("cart")).values())
+    if "_user_id" not in session or not current_user.is_authenticated:
+        return sum(cart.clean(session.get("cart")).values())
+    if "cart_count" not in g:  # every template of the request asks (the page, its kept parts)
+        g.cart_count = sum(cart.user_items(db.session, current_user.id).values())
+    return g.cart_count
+
+
+# The page cache fills in each visitor's menu on cached pages, and asks the cart for the count.
+bp.record_once(lambda state: state.app.extensions.setdefault("cart_count", cart_count))
 
 
 @bp.app_context_processor
@@ -45,6 +52,7 @@ def inject_cart_count() -> dict:
 
 
 def set_quantity(product_id: int, quantity: int) -> None:
+    g.pop("cart_count", None)
     if current_user.is_authenticated:
         cart.set_user_quantity(db.session, current_user.id, product_id, quantity)
         db.session.commit()
@@ -58,6 +66,7 @@ def set_quantity(product_id: int, quantity: int) -> None:
 
 
 def empty() -> None:
+    g.pop("cart_count", None)
     if current_user.is_authenticated:
         cart.clear_user(db.session, current_user.id)
     session.pop("cart", None)

@@ -8,16 +8,33 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from babel import support
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms import IntegerField as _WTFormsIntegerField
+from wtforms.i18n import messages_path
 from wtforms.validators import NumberRange, Optional, StopValidation
 from wtforms.widgets import TextInput
 
 # PostgreSQL's integer (int4), the type of every id and amount column.
 DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
 # The largest amount a form accepts, in kroner: far above any order, far below the integer limit in øre.
-MAX_KRONER = Decimal("10000000")
+MAX_KRONER = Decimal(10000000)
+
+
+_WTFORMS_TRANSLATIONS: dict[str, support.Translations] = {}
+
+
+class KeptTranslations:
+    """A form Meta mixin: WTForms' own messages in the visitor's language, loaded once per process and language
+    (Flask-WTF reads the catalogue from disk on every request; the storefront's filter forms are on every list)."""
+
+    def get_translations(self, form):
+        locale = str(get_locale())
+        if locale not in _WTFORMS_TRANSLATIONS:
+            _WTFORMS_TRANSLATIONS[locale] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        return _WTFORMS_TRANSLATIONS[locale]
 
 
 class IntegerField(_WTFormsIntegerField):

@@ -35,15 +35,23 @@ class Page(Generic[T]):
         return replace(self, items=items)
 
 
-def paginate(session: Session, stmt: Select, *, page: int, per_page: int, scalars: bool = True) -> Page:
+def paginate(session: Session, stmt: Select, *, page: int, per_page: int, scalars: bool = True,
+             count=None) -> Page:
     """Count the rows of stmt and fetch one page of them (two queries).
+
+    count, if given, is called with a function that counts and returns the count: a caller that keeps
+    counts (catalogue.fragments.kept_count) counts only when it has none.
 
     Raises:
         PageOutOfRange: page is below 1, or past the last page (page 1 of nothing is fine).
     """
     if page < 1:
         raise PageOutOfRange(page)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+    def counted() -> int:
+        return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+    total = count(counted) if count else counted()
     if page > 1 and (page - 1) * per_page >= total:
         raise PageOutOfRange(page)
     limited = stmt.limit(per_page).offset((page - 1) * per_page)

@@ -260,7 +260,7 @@ def test_availability_is_worded_for_shoppers(app, kwargs, code, nb_text):
 
     assert status.code == code
     with app.test_request_context():
-        rendered = render_template_string("{% import 'macros.html' as m with context %}{{ m.availability_text(a) }}", a=status)
+        rendered = render_template_string("{{ a|availability_label }}", a=status)
     assert rendered == nb_text
 
 

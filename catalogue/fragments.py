@@ -1,0 +1,125 @@
+"""Product cards as HTML fragments, kept per product and language and invalidated with the product.
+
+Every list in the storefront (home, categories, search, units, collections, "more from" on a product
+page) is a grid of the same cards. A card is rendered once and kept (FRAGMENT_CACHE_SECONDS, in the page
+cache's store) under its product's and unit's tags, so a page that is not cached itself costs one read
+of its cards' fragments, and the database only for the cards nobody has shown since they last changed.
+A fragment remembers when its availability next changes by itself (an expiring hold), and the page it
+is put on is kept no longer than that.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from flask import current_app, render_template
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from catalogue import changes
+
+SEPARATOR = "<!--/card-->"  # between cards in one render; escaped text cannot contain it
+
+
+def product_grid(items, heading_level: int = 2) -> Markup:
+    """The grid of cards for these products (Card objects, or product ids in order), cached per card."""
+    if not items:
+        return Markup("")
+    ids = [item if isinstance(item, int) else item.id for item in items]
+    changes.shows_products(ids)
+    lifetime = current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS")
+    store = current_app.extensions["page_store"] if lifetime else None
+    locale = str(get_locale())
+    keys = [_key(locale, heading_level, i) for i in ids]
+    html: dict[int, str] = {}
+    if store is not None:
+        for product_id, value in zip(ids, store.get_many(keys), strict=True):
+            if value is not None:
+                moment, _, fragment = value.decode().partition("|")
+                changes.changes_at(datetime.fromtimestamp(int(moment), UTC) if moment != "0" else None)
+                html[product_id] = fragment
+    missing = [i for i in ids if i not in html]
+    if missing:
+        cards = _cards([item for item in items if not isinstance(item, int)] or missing)
+        cards = [card for card in cards if card.id in set(missing)]
+        rendered = render_template("catalogue/_cards.html", cards=cards, heading_level=heading_level,
+                                   separator=Markup(SEPARATOR)).split(SEPARATOR)
+        since = current_app.extensions["page_since"]() if store is not None else None
+        for card, fragment in zip(cards, rendered, strict=False):
+            html[card.id] = fragment
+            changes.changes_at(card.changes_at)
+            if store is not None:
+                seconds = changes.seconds_until(lifetime, card.changes_at)
+                moment = int(card.changes_at.timestamp()) if card.changes_at else 0
+                store.put(keys[ids.index(card.id)], f"{moment}|{fragment}".encode(),
+                          tags=(changes.product(card.id), changes.unit(card.unit_id), changes.SITE),
+                          seconds=seconds, since=since)
+    return Markup('<ul class="product-grid">' + "".join(html[i] for i in ids if i in html) + "</ul>")
+
+
+def _cards(items):
+    if items and isinstance(items[0], int):
+        from catalogue.browse import cards
+        from shop.extensions import db
+
+        return cards(db.session, items)
+    return items
+
+
+def _key(locale: str, heading_level: int, product_id: int) -> str:
+    return f"card:{current_app.extensions['page_version']}:{locale}:{heading_level}:{product_id}"
+
+
+def enabled() -> bool:
+    """Are fragments kept (FRAGMENT_CACHE_SECONDS above 0)?"""
+    return bool(current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS"))
+
+
+def kept(name: str, tags, render) -> str:
+    """A part of a page kept under its own key and tags (the filter form of a list, say): render() makes it
+    when it is not kept. Only parts that are the same for every visitor with the same address belong here."""
+    lifetime = current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS")
+    store = current_app.extensions["page_store"] if lifetime else None
+    key = f"part:{current_app.extensions['page_version']}:{get_locale()}:{name}"
+    if store is not None:
+        value = store.get(key)
+        if value is not None:
+            return value.decode()
+        since = current_app.extensions["page_since"]()
+    value = render()
+    if store is not None:
+        store.put(key, str(value).encode(), tags=(*tags, changes.SITE), seconds=lifetime, since=since)
+    return value
+
+
+def kept_count(name: str, tags, counted) -> int:
+    """A number of matches kept until the lists change (a category's 3 700 products are not counted again on
+    every page that is not cached); counted() counts them."""
+    return int(kept(f"count:{hashlib.sha1(name.encode()).hexdigest()}", tags, lambda: str(counted())))
+
+
+def kept_record(name: str, make) -> dict | None:
+    """A record of a page's parts kept under the tags it names (make() returns a JSON-able dict with "tags" and
+    "changes_at", a timestamp or None, or None for nothing to keep); the page showing it gets its tags."""
+    lifetime = current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS")
+    store = current_app.extensions["page_store"] if lifetime else None
+    key = f"record:{current_app.extensions['page_version']}:{get_locale()}:{name}"
+    record = None
+    if store is not None:
+        value = store.get(key)
+        if value is not None:
+            record = json.loads(value)
+        else:
+            since = current_app.extensions["page_since"]()
+    if record is None:
+        record = make()
+        if record is None:
+            return None
+        if store is not None:
+            moment = datetime.fromtimestamp(record["changes_at"], UTC) if record["changes_at"] else None
+            store.put(key, json.dumps(record).encode(), tags=(*record["tags"], changes.SITE),
+                      seconds=changes.seconds_until(lifetime, moment), since=since)
+    changes.shows(*record["tags"])
+    changes.changes_at(datetime.fromtimestamp(record["changes_at"], UTC) if record["changes_at"] else None)
+    return record

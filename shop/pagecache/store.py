@@ -1,0 +1,197 @@
+"""Where cached pages and fragments live: Redis (shared by every web node) or this process's memory.
+
+Each entry is kept under the tags of what it shows (``catalogue.changes``: a product, its unit, its
+category, the lists). A change to any of those, once committed, invalidates the tags: every entry under
+them is deleted at once, so entries can be kept for hours and still never show what has changed.
+
+A page is rendered from data read after ``since()``; ``put`` refuses it when one of its tags was
+invalidated after that moment (the data it was made from may be older than the change), and an
+invalidation that comes after the ``put`` deletes it. Both stores do each step atomically (Redis in a
+Lua script), so no order of renders and commits leaves a stale entry behind.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
+
+# How long a tag remembers when it was last invalidated: longer than any render takes.
+TAG_MEMORY_SECONDS = 3600
+
+_PUT = """
+local since = tonumber(ARGV[3])
+for i = 4, #ARGV do
+  local seen = redis.call('GET', KEYS[2] .. 'seq:' .. ARGV[i])
+  if seen and tonumber(seen) > since then return 0 end
+end
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+for i = 4, #ARGV do
+  local members = KEYS[2] .. 'keys:' .. ARGV[i]
+  redis.call('SADD', members, KEYS[1])
+  if redis.call('TTL', members) < ttl then redis.call('EXPIRE', members, ttl) end
+end
+return 1
+"""
+
+_INVALIDATE = """
+local seq = redis.call('INCR', KEYS[1])
+for i = 1, #ARGV do
+  redis.call('SET', KEYS[2] .. 'seq:' .. ARGV[i], seq, 'EX', tonumber(KEYS[3]))
+  local members = KEYS[2] .. 'keys:' .. ARGV[i]
+  local keys = redis.call('SMEMBERS', members)
+  for start = 1, #keys, 1000 do
+    redis.call('UNLINK', unpack(keys, start, math.min(start + 999, #keys)))
+  end
+  redis.call('DEL', members)
+end
+return seq
+"""
+
+
+class RedisStore:
+    """Entries in Redis, shared by every web node; invalidation reaches all of them at once."""
+
+    def __init__(self, url: str, prefix: str = "vb:"):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.errors = (redis.RedisError, OSError)
+        self.prefix = prefix
+        self._seq_key = prefix + "seq"
+        self._tag_prefix = prefix + "tag:"
+        self._put = self.redis.register_script(_PUT)
+        self._invalidate = self.redis.register_script(_INVALIDATE)
+
+    # Redis down or slow: pages are rendered (a miss), nothing is kept, and the shop goes on.
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.redis.get(self.prefix + key)
+        except self.errors as error:
+            log.warning("page cache: get failed: %s", error)
+            return None
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        try:
+            return self.redis.mget([self.prefix + k for k in keys])
+        except self.errors as error:
+            log.warning("page cache: mget failed: %s", error)
+            return [None] * len(keys)
+
+    def since(self) -> int | None:
+        """The invalidation count now: what a render started now is checked against (None: Redis is away)."""
+        try:
+            return int(self.redis.get(self._seq_key) or 0)
+        except self.errors as error:
+            log.warning("page cache: reading the invalidation count failed: %s", error)
+            return None
+
+    def put(self, key: str, value: bytes, *, tags: Iterable[str], seconds: int, since: int | None) -> bool:
+        """Keep value under key and its tags, unless a tag was invalidated after since."""
+        if seconds <= 0 or since is None:
+            return False
+        try:
+            return bool(self._put(keys=[self.prefix + key, self._tag_prefix],
+                                  args=[value, int(seconds), since, *sorted(set(tags))]))
+        except self.errors as error:
+            log.warning("page cache: put failed: %s", error)
+            return False
+
+    def invalidate(self, tags: Iterable[str]) -> None:
+        tags = sorted(set(tags))
+        if not tags:
+            return
+        try:
+            self._invalidate(keys=[self._seq_key, self._tag_prefix, TAG_MEMORY_SECONDS], args=tags)
+        except self.errors as error:
+            # Pages under these tags may now be stale until they expire: say so loudly.
+            log.error("page cache: invalidating %s failed: %s", ", ".join(tags[:10]), error)
+
+    def clear(self) -> None:
+        """Delete every entry of this store (its prefix), for tests and the benchmark."""
+        for key in self.redis.scan_iter(self.prefix + "*", count=1000):
+            self.redis.delete(key)
+
+
+class MemoryStore:
+    """Entries in this process only (one machine, one process: `flask run`, the tests).
+
+    It cannot hear invalidations made by other processes, so create_app caps its lifetimes at
+    PAGE_CACHE_LOCAL_SECONDS (1 s) unless told otherwise.
+    """
+
+    def __init__(self, max_entries: int = 20_000):
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, bytes, frozenset[str]]] = {}
+        self._keys: dict[str, set[str]] = defaultdict(set)
+        self._tag_seq: dict[str, int] = {}
+        self._seq = 0
+
+    def get(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            with self._lock:
+                self._drop(key)
+            return None
+        return entry[1]
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return [self.get(k) for k in keys]
+
+    def since(self) -> int:
+        return self._seq
+
+    def put(self, key: str, value: bytes, *, tags: Iterable[str], seconds: int, since: int) -> bool:
+        if seconds <= 0:
+            return False
+        tags = frozenset(tags)
+        with self._lock:
+            if any(self._tag_seq.get(tag, 0) > since for tag in tags):
+                return False
+            if len(self._entries) >= self.max_entries and key not in self._entries:
+                self._evict()
+            self._drop(key)
+            self._entries[key] = (time.monotonic() + seconds, value, tags)
+            for tag in tags:
+                self._keys[tag].add(key)
+        return True
+
+    def invalidate(self, tags: Iterable[str]) -> None:
+        with self._lock:
+            self._seq += 1
+            for tag in set(tags):
+                self._tag_seq[tag] = self._seq
+                for key in self._keys.pop(tag, ()):
+                    self._drop(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._keys.clear()
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry:
+            for tag in entry[2]:
+                keys = self._keys.get(tag)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self._keys[tag]
+
+    def _evict(self) -> None:
+        """Make room: drop the expired entries, or else the oldest tenth."""
+        now = time.monotonic()
+        expired = [k for k, (until, _, _) in self._entries.items() if until < now]
+        for key in expired or list(self._entries)[: max(1, self.max_entries // 10)]:
+            self._drop(key)

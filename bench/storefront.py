@@ -1,4 +1,4 @@
-"""Storefront benchmark: throughput, latency and SQL queries of the public pages on a 20 000-product catalogue.
+"""Storefront benchmark: the public pages on a 20 000-product catalogue, against two reference apps in the same run.
 
 What it measures
     For SQLite and/or PostgreSQL, with the large benchmark catalogue (``flask seed-bench --products 20000``,
@@ -10,51 +10,85 @@ What it measures
     * a product page ``/produkt/<slug>``, rotating over 50 random published products (wrk Lua script);
     * a search ``/sok?q=<common word>`` (the most frequent title word among a few typical Norwegian nouns)
       and a second search for a rarer word;
-    * with the page cache on, also product pages rotating over 5 000 products (the long tail: most
-      visits to a 20 000-product shop are not to the same 50 pages).
+    * in the ``hit`` mode, also product pages rotating over 5 000 products (the long tail: most visits to a
+      20 000-product shop are not to the same 50 pages; how many of them come from the cache depends on how
+      warm it is, so this row has no target).
 
-    The app keeps whole pages for visitors without a session cookie (``shop/pagecache.py``,
-    ``PAGE_CACHE_SECONDS``), and wrk sends no cookies, so every page is measured in up to three modes:
-    ``off`` (``PAGE_CACHE_SECONDS=0``: what every cache miss and every visitor with a session - cart, login -
-    costs), ``local`` (the default: a cache in each gunicorn worker) and ``redis`` (``REDIS_URL`` set, as in
-    production: one cache shared by the workers; the script starts a private redis-server on a free port).
+    The app keeps whole pages, and the product cards they are made of (fragments), in Redis
+    (``shop/pagecache``), for every visitor: the visitor's own parts (menu, cart count, messages) are filled
+    in on each answer. Every page is measured in three modes:
 
-    Each URL gets a warm-up (3 s) and then a measured ``wrk -t2 -c16 -d20s --latency`` run; the script
-    reports requests/s, p50, p90, p99, errors (non-2xx/3xx, non-200, socket errors and timeouts), the share of
+    * ``cold``: ``PAGE_CACHE_SECONDS=0 FRAGMENT_CACHE_SECONDS=0``, no cache at all: every request renders
+      everything;
+    * ``miss``: ``REDIS_URL`` set, ``PAGE_CACHE_SECONDS=0`` (whole pages never kept) and the fragments kept in
+      Redis (``FRAGMENT_CACHE_SECONDS`` at its default): what a page-cache miss costs when the cards are warm;
+    * ``hit``: ``REDIS_URL`` set and the defaults (pages and fragments kept): the production set-up.
+
+    The script starts a private redis-server on a free port and empties it between the modes. Every page is
+    measured for two visitors: ``anonymous`` (no cookie) and ``cart`` (the session cookie of a visitor with one
+    product in the cart: the script adds one with ``POST /handlekurv/legg-til`` to the running server, reads
+    the flash message once as a browser would, and sends the resulting cookie with ``wrk -H``). Before the load
+    each URL is fetched once (per visitor) and must answer 200; a cart request must answer 200 and, in the
+    ``hit`` mode, the second one must come from the cache (``X-Cache: hit``), or the report says so.
+
+    In the same run, with the same gunicorn settings and the same wrk settings, two reference apps:
+
+    * ``bare``: ``bench/ref_bare.py``, a bare Flask app whose ``/`` answers "Hello";
+    * ``plain``: ``bench/ref_plain.py``, plain Flask + SQLAlchemy + Jinja on the same database, ``/?page=2``:
+      24 published products with their unit (one query for the page, one for the count) in a small template.
+
+    Each shop row gets a ratio: ``hit`` rows req/s ÷ the bare app's req/s, ``cold`` and ``miss`` rows req/s ÷
+    the plain page's req/s (same database, same run).
+
+    Each URL gets a warm-up (2 s) and then a measured ``wrk -t2 -c16 -d10s --latency`` run; the script reports
+    requests/s, p50, p90, p99, p99/p50, errors (non-2xx/3xx, non-200, socket errors and timeouts), the share of
     cache hits (``X-Cache``), and who used the CPU during the run (gunicorn, wrk, PostgreSQL, Redis, other
     people's work: the machine is shared; a run that others disturbed is repeated, ``--retries``, and the least
-    disturbed one is reported). Before the load each URL is fetched once and must answer 200.
+    disturbed one is reported).
 
-    Separately, in process, the app is built with ``create_app(...)`` on the same database (page cache off) and
-    a SQLAlchemy ``before_cursor_execute`` listener counts the SQL statements of one request per page
-    (``app.test_client()``); this includes page 1 and page 2 of the category page (24 products each) to show
-    the count does not grow with the products shown, and a cache hit (which must run none).
-    ``--sql-log`` prints each statement with its time, ``--explain`` their plans, ``--py-spy`` samples the
-    workers during each run and prints where the time goes.
+    Separately, in process, the app is built with ``create_app(...)`` and a SQLAlchemy ``before_cursor_execute``
+    listener counts the SQL statements of one request per page (``app.test_client()``), on the 20 000-product
+    database and on a small one (``seed-bench --products 2000``), side by side: with the cache off, with the
+    fragments warm (pages not kept, the page requested twice and the second counted) and for a page cache hit
+    (which must run none). Page 1 and page 2 of the category page (24 products each) show the count does not
+    grow with the products shown either. ``--sql-log`` prints each statement with its time, ``--explain`` their
+    plans, ``--py-spy`` samples the workers during each run and prints where the time goes.
 
-    The result tables, the exact commands, the machine facts and the targets of the issue (16 connections,
-    gunicorn 2 workers: >= 400 req/s category and search, >= 600 req/s product page, p99 < 60 ms) are printed
+Targets (issue 11), checked for each database and written with the results
+    * cached pages (``hit``), anonymous and with a cart session: at least 50 % of the bare app's requests/s;
+    * rendered (cache-miss, ``miss``) category and search pages: at least 50 % of the plain page's requests/s;
+      the product page at least 100 %;
+    * p99 under 4 × p50 on every page;
+    * SQL statements per page constant in catalogue size (20 000 and 2 000 products).
+
+    The ``cold`` rows are reported with their ratio to the plain page, without a target. The result tables,
+    the references, the verdicts, the statement counts, the exact commands and the machine facts are printed
     and written to ``bench/results-storefront.md``.
 
-    Note: wrk runs on the same 2-core machine as gunicorn (and the database), so it takes CPU from the server.
+    Note: wrk runs on the same 2-core machine as gunicorn (and the database), so it takes CPU from the server;
+    the ratios compare apps that pay the same price.
 
 How to run (from the project root, with the virtualenv in .venv; ``apt-get install -y wrk redis-server``)::
 
-    .venv/bin/python bench/storefront.py                       # both databases, all cache modes, 30-90 min
-    .venv/bin/python bench/storefront.py --database sqlite --cache off --duration 20 --connections 16
-    .venv/bin/python bench/storefront.py --database postgres --keep            # keep the database ...
-    .venv/bin/python bench/storefront.py --database postgres --skip-seed --cache off --pages product --py-spy
-    .venv/bin/python bench/storefront.py --drop                                 # ... and drop it later
+    .venv/bin/python bench/storefront.py                       # both databases, all modes and visitors, ~22 min
+    .venv/bin/python bench/storefront.py --database sqlite --modes miss,hit --visitors cart
+    .venv/bin/python bench/storefront.py --database postgres --keep            # keep the databases ...
+    .venv/bin/python bench/storefront.py --database postgres --skip-seed --modes cold --pages product --py-spy
+    .venv/bin/python bench/storefront.py --drop                                 # ... and drop them later
+    .venv/bin/python bench/storefront.py --database sqlite --products 2000 --duration 2 --warmup 1 \\
+        --quiet-wait 0 --output /tmp/bench-smoke.md                             # a smoke test, ~5 min
 
-SQLite uses a fresh file /tmp/bench-storefront/shop.sqlite (media in /tmp/bench-storefront/media-sqlite);
-PostgreSQL a fresh database ``bench_storefront`` on 127.0.0.1:5432 (user postgres, trust auth), dropped at the
-end unless ``--keep``. ``--skip-seed`` reuses a database prepared by an earlier run (with ``--keep`` for
-PostgreSQL). No other database is touched.
+SQLite uses fresh files /tmp/bench-storefront/shop.sqlite and shop-small.sqlite (media in
+/tmp/bench-storefront/media-sqlite*); PostgreSQL fresh databases ``bench_storefront`` and
+``bench_storefront_small`` on 127.0.0.1:5432 (user postgres, trust auth), dropped at the end unless ``--keep``.
+``--skip-seed`` reuses the databases prepared by an earlier run (with ``--keep`` for PostgreSQL; a missing
+small one is seeded, which takes a few seconds). No other database is touched.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import json
 import os
 import platform
@@ -68,10 +102,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -79,20 +115,51 @@ WORKDIR = Path("/tmp/bench-storefront")
 RESULTS = ROOT / "bench" / "results-storefront.md"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "bench_storefront"
-PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}"
+PG_SMALL_DATABASE = "bench_storefront_small"
+SMALL_PRODUCTS = 2000
 PRODUCTS_ROTATED = 50
 LONG_TAIL_PRODUCTS = 5000
 SEARCH_CANDIDATES = ("benk", "eik", "stol", "bord", "krakk", "hylle", "skjaerebrett", "pute", "kopp", "fat")
 SEED = 20240501
-CACHE_MODES = {
-    "off": "page cache off (PAGE_CACHE_SECONDS=0): every request renders",
-    "local": "page cache on, in each worker (the default SimpleCache)",
-    "redis": "page cache on, in Redis shared by the workers (REDIS_URL, as in production)",
-}
 
-# The targets from the issue (16 connections, gunicorn 2 sync workers).
-TARGET_RPS = {"category": 400, "search": 400, "product": 600}
-TARGET_P99_MS = 60.0
+MODES = {
+    "cold": "no cache at all (`PAGE_CACHE_SECONDS=0 FRAGMENT_CACHE_SECONDS=0`): every request renders everything",
+    "miss": "pages never kept (`PAGE_CACHE_SECONDS=0`), product fragments kept in Redis (`REDIS_URL`): what a "
+            "page-cache miss costs when the fragments are warm",
+    "hit": "pages and fragments kept in Redis (`REDIS_URL`, the defaults): the production set-up",
+}
+VISITORS = {
+    "anonymous": "no cookie",
+    "cart": "the session cookie of a visitor with one product in the cart (`Cookie: session=…`)",
+}
+REFERENCES = {
+    "bare": ("bench.ref_bare:app", "/", "bare Flask `/` (`bench/ref_bare.py`)"),
+    "plain": ("bench.ref_plain:app", "/?page=2",
+              "plain Flask + SQLAlchemy + Jinja `/?page=2` (`bench/ref_plain.py`, 24 products)"),
+}
+# Settings of the caller's environment that would change what is measured: every server gets its own.
+CACHE_ENVIRONMENT = ("REDIS_URL", "PAGE_CACHE_SECONDS", "FRAGMENT_CACHE_SECONDS", "PAGE_CACHE_LOCAL_SECONDS",
+                     "PAGE_CACHE_PREFIX")
+
+# The targets of issue 11: a shop row's req/s as a share of a reference's req/s (same database, same run).
+HIT_TARGET = 0.5  # hit mode, every page but the long tail, both visitors: x bare
+MISS_TARGETS = {"category": 0.5, "search": 0.5, "search_rare": 0.5, "product": 1.0}  # miss mode: x plain
+P99_OVER_P50 = 4.0  # every shop row
+NO_TARGET = {"product_tail"}  # its hit share depends on how warm the cache is
+
+
+def reference_for(mode: str) -> str:
+    """The reference a shop row of this mode is compared with."""
+    return "bare" if mode == "hit" else "plain"
+
+
+def mode_env(mode: str, redis_url: str | None) -> dict[str, str]:
+    """The environment that selects a cache mode (on top of the target's)."""
+    if mode == "cold":
+        return {"PAGE_CACHE_SECONDS": "0", "FRAGMENT_CACHE_SECONDS": "0"}
+    if mode == "miss":
+        return {"REDIS_URL": redis_url, "PAGE_CACHE_SECONDS": "0"}
+    return {"REDIS_URL": redis_url}
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -114,15 +181,18 @@ def free_port() -> int:
 
 @dataclass
 class Target:
-    """One database to benchmark."""
+    """One database to benchmark (or to count statements on)."""
 
     name: str  # "sqlite" or "postgres"
     url: str
     media_root: Path
+    products: int
+    sqlite_path: Path | None = None
+    pg_database: str | None = None
 
     @property
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "PAGE_CACHE_SECONDS")}
+        env = {k: v for k, v in os.environ.items() if k not in CACHE_ENVIRONMENT}
         env.update(DATABASE_URL=self.url, MEDIA_ROOT=str(self.media_root), SECRET_KEY="bench")
         return env
 
@@ -130,11 +200,19 @@ class Target:
     def env_text(self) -> str:
         return f"DATABASE_URL={self.url} MEDIA_ROOT={self.media_root} SECRET_KEY=bench"
 
+    def exists(self) -> bool:
+        return self.sqlite_path.exists() if self.sqlite_path else pg_database_exists(self.pg_database)
 
-def make_target(name: str) -> Target:
+
+def make_target(name: str, products: int, small: bool = False) -> Target:
+    """The benchmark database (or, small, the one for the statement counts at another catalogue size)."""
+    suffix = "-small" if small else ""
     if name == "sqlite":
-        return Target("sqlite", f"sqlite:///{WORKDIR / 'shop.sqlite'}", WORKDIR / "media-sqlite")
-    return Target("postgres", PG_URL, WORKDIR / "media-postgres")
+        path = WORKDIR / f"shop{suffix}.sqlite"
+        return Target("sqlite", f"sqlite:///{path}", WORKDIR / f"media-sqlite{suffix}", products, sqlite_path=path)
+    database = PG_SMALL_DATABASE if small else PG_DATABASE
+    return Target("postgres", f"postgresql://postgres@127.0.0.1:5432/{database}", WORKDIR / f"media-postgres{suffix}",
+                  products, pg_database=database)
 
 
 # --------------------------------------------------------------------------------------------- database
@@ -146,62 +224,77 @@ def pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def pg_database_exists() -> bool:
+def pg_database_exists(database: str) -> bool:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)).fetchone() is not None
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is not None
 
 
-def drop_pg_database() -> None:
-    log(f"dropping PostgreSQL database {PG_DATABASE}")
-    pg_admin(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+def drop_pg_database(database: str) -> None:
+    log(f"dropping PostgreSQL database {database}")
+    pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def prepare(target: Target, products: int, skip_seed: bool) -> float | None:
+def prepare(target: Target, skip_seed: bool) -> float | None:
     """Create a fresh database with the benchmark catalogue; return the seconds it took (None if reused)."""
-    if skip_seed:
-        if target.name == "sqlite" and not (WORKDIR / "shop.sqlite").exists():
-            sys.exit(f"--skip-seed: {WORKDIR / 'shop.sqlite'} does not exist; run once without it")
-        if target.name == "postgres" and not pg_database_exists():
-            sys.exit(f"--skip-seed: database {PG_DATABASE} does not exist; run once with --keep")
+    if skip_seed and target.exists():
         log(f"{target.name}: reusing the prepared database ({target.url})")
         return None
     started = time.monotonic()
     subprocess.run(["rm", "-rf", str(target.media_root)], check=True)
     target.media_root.mkdir(parents=True)
-    if target.name == "sqlite":
+    if target.sqlite_path:
         for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{WORKDIR / 'shop.sqlite'}{suffix}").unlink(missing_ok=True)
+            Path(f"{target.sqlite_path}{suffix}").unlink(missing_ok=True)
     else:
-        drop_pg_database()
-        log(f"creating PostgreSQL database {PG_DATABASE}")
-        pg_admin(f'CREATE DATABASE "{PG_DATABASE}"')
+        drop_pg_database(target.pg_database)
+        log(f"creating PostgreSQL database {target.pg_database}")
+        pg_admin(f'CREATE DATABASE "{target.pg_database}"')
     flask = [str(BIN / "flask"), "--app", "shop"]
     run(flask + ["db", "upgrade"], env=target.env, stdout=subprocess.DEVNULL)
-    run(flask + ["seed-bench", "--products", str(products)], env=target.env)
-    if target.name == "postgres":  # fresh tables: give the planner statistics, as autovacuum would soon
+    run(flask + ["seed-bench", "--products", str(target.products)], env=target.env)
+    if target.pg_database:  # fresh tables: give the planner statistics, as autovacuum would soon
         import psycopg
 
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
+        with psycopg.connect(target.url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
     seconds = time.monotonic() - started
-    log(f"{target.name}: database ready in {seconds:.0f} s")
+    log(f"{target.name}: database with {target.products} products ready in {seconds:.0f} s")
+    return seconds
+
+
+def prepare_both(large: Target, small: Target, skip_seed: bool) -> float | None:
+    """The benchmark database (which --skip-seed requires to exist) and the small one (seeded when missing)."""
+    if skip_seed and not large.exists():
+        where = large.sqlite_path or f"database {large.pg_database}"
+        sys.exit(f"--skip-seed: {where} does not exist; run once without it (with --keep for PostgreSQL)")
+    seconds = prepare(large, skip_seed)
+    prepare(small, skip_seed)
     return seconds
 
 
 # --------------------------------------------------------------------------------------------- in-process app
 
-def make_app(target: Target, *, page_cache: bool = False):
-    """The app on the benchmark database, in this process (page cache off unless asked)."""
+# The in-process app's cache settings for each statement count. Without REDIS_URL the app keeps pages and
+# fragments in this process's memory, for at most PAGE_CACHE_LOCAL_SECONDS: long here, since only this
+# process reads the database meanwhile.
+COUNT_CONFIGS = {
+    "off": ("cache off", {"PAGE_CACHE_SECONDS": 0, "FRAGMENT_CACHE_SECONDS": 0}),
+    "fragments": ("fragments warm", {"PAGE_CACHE_SECONDS": 0, "PAGE_CACHE_LOCAL_SECONDS": 3600}),
+    "hit": ("page cache hit", {"PAGE_CACHE_LOCAL_SECONDS": 3600}),
+}
+
+
+def make_app(target: Target, **config):
+    """The app on the given database, in this process, with its cache in memory (never the caller's Redis)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from shop import create_app
 
-    config = {"SQLALCHEMY_DATABASE_URI": target.url, "MEDIA_ROOT": str(target.media_root), "SECRET_KEY": "bench"}
-    if not page_cache:
-        config["PAGE_CACHE_SECONDS"] = 0
-    return create_app(config)
+    base = {"SQLALCHEMY_DATABASE_URI": target.url, "MEDIA_ROOT": str(target.media_root), "SECRET_KEY": "bench",
+            "CACHE_REDIS_URL": None, "RATELIMIT_STORAGE_URI": "memory://"}
+    return create_app({**base, **config})
 
 
 @dataclass
@@ -221,6 +314,7 @@ class Pages:
     rare_term: str
     rare_hits: int
     published: int
+    cart_product_id: int | None
 
     def measured(self, mode: str) -> list[tuple[str, str, list[str]]]:
         """(key, label, paths) of each load run; a run with several paths rotates over them."""
@@ -231,7 +325,7 @@ class Pages:
             ("search", f"search `{self.search}` ({self.search_hits} hits)", [self.search]),
             ("search_rare", f"search `{self.rare_search}` ({self.rare_hits} hits)", [self.rare_search]),
         ]
-        if mode != "off":  # without the cache the long tail costs what the product page costs
+        if mode == "hit":  # rendered, the long tail costs what the product page costs
             runs.append(("product_tail", f"product page (rotating over {len(self.long_tail)} products)",
                          self.long_tail))
         return runs
@@ -244,6 +338,7 @@ def pick_pages(app) -> Pages:
     from catalogue.browse import Filters
     from catalogue.models import Product, Unit
     from catalogue.search import STOP_WORDS, fold, terms
+    from shop.cart import services as cart
     from shop.extensions import db
 
     with app.app_context():
@@ -259,13 +354,16 @@ def pick_pages(app) -> Pages:
             sizes.extend((counts.get(c.id, 0), c.slug, c.name) for c in children)
         size, slug, name = max(sizes)
 
-        published = list(session.scalars(
-            select(Product.slug).join(Unit, Unit.id == Product.unit_id)
+        published = session.execute(
+            select(Product.id, Product.slug).join(Unit, Unit.id == Product.unit_id)
             .where(Product.status == "published", Unit.active.is_(True)).order_by(Product.id)
-        ))
-        products = [f"/produkt/{s}" for s in random.Random(SEED).sample(published, PRODUCTS_ROTATED)]
-        long_tail = [f"/produkt/{s}" for s in
+        ).tuples().all()
+        rotated = random.Random(SEED).sample(published, PRODUCTS_ROTATED)
+        products = [f"/produkt/{s}" for _, s in rotated]
+        long_tail = [f"/produkt/{s}" for _, s in
                      random.Random(SEED + 1).sample(published, min(LONG_TAIL_PRODUCTS, len(published)))]
+        # The cart visitor's product: the first of the rotated ones that can be put in a cart.
+        cart_product_id = next((pid for pid, _ in rotated if cart.view(session, {pid: 1}).buyable), None)
 
         # Search words: how many published titles contain each (folded) word.
         titles = session.scalars(
@@ -294,11 +392,13 @@ def pick_pages(app) -> Pages:
             home="/", category=f"/kategori/{slug}", category_name=name, category_products=size, products=products,
             long_tail=long_tail, search=f"/sok?q={common}", search_term=common, search_hits=hits(common),
             rare_search=f"/sok?q={rare}", rare_term=rare, rare_hits=hits(rare), published=len(published),
+            cart_product_id=cart_product_id,
         )
 
 
 @dataclass
 class QueryCount:
+    config: str  # a key of COUNT_CONFIGS
     key: str
     label: str
     url: str
@@ -311,14 +411,9 @@ class QueryCount:
     statements: list[tuple[float, str]] = field(default_factory=list)
 
 
-def count_queries(target: Target, pages: Pages, show_sql: bool, explain: bool = False) -> list[QueryCount]:
-    """Request each page in process and count its SQL statements (page cache off; one warm-up request each),
-    then show that a page cache hit runs no statement at all."""
-    from sqlalchemy import event
-
-    from shop.extensions import db
-
-    urls = [
+def counted_urls(pages: Pages) -> list[tuple[str, str, str]]:
+    """(key, label, URL) of each page whose statements are counted."""
+    return [
         ("home", "home", pages.home),
         ("category", "category, page 1 (24 products)", pages.category),
         ("category2", "category, page 2 (24 products)", pages.category + "?page=2"),
@@ -329,36 +424,49 @@ def count_queries(target: Target, pages: Pages, show_sql: bool, explain: bool = 
         ("search2", f"search `{pages.search_term}`, page 2", pages.search + "&page=2"),
         ("search_rare", f"search `{pages.rare_term}`", pages.rare_search),
     ]
+
+
+def count_queries(target: Target, pages: Pages, *, show_sql: bool = False, explain: bool = False,
+                  timed: bool = True) -> list[QueryCount]:
+    """Request each page in process twice and count the SQL statements of the second request: with the cache
+    off, with the fragments warm (the first request kept them), and, for one product page, a page cache hit
+    (which must run none). Timed: each statement is run again on its own to give its time."""
+    from sqlalchemy import event
+
+    from shop.extensions import db
+
     seen: list[tuple[str, object]] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
 
+    urls = counted_urls(pages)
     results = []
-    for page_cache in (False, True):
-        app = make_app(target, page_cache=page_cache)
+    for config, (config_label, settings) in COUNT_CONFIGS.items():
+        app = make_app(target, **settings)
         with app.app_context():
             engine = db.engine
         event.listen(engine, "before_cursor_execute", before)
         try:
             client = app.test_client()
-            for key, label, url in (urls if not page_cache else [("product_cached", "product page, page cache hit",
-                                                                     pages.products[2])]):
-                first = client.get(url)  # warm: templates compiled, connection open (and, cache on, a miss)
+            todo = urls if config != "hit" else [("product_cached", "product page", pages.products[2])]
+            for key, label, url in todo:
+                first = client.get(url)  # warm: templates compiled, connection open, fragments or page kept
                 seen.clear()
                 t0, c0 = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 elapsed, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
                 captured = list(seen)
-                timed = time_statements(engine, captured, explain)
+                timings = time_statements(engine, captured, explain) if timed else []
                 cache = "/".join(filter(None, [first.headers.get("X-Cache"), response.headers.get("X-Cache")]))
-                results.append(QueryCount(key, label, url, response.status_code, len(captured),
-                                          sum(ms for ms, _, _ in timed), elapsed, cpu, cache,
-                                          [(ms, sql) for ms, sql, _ in timed]))
+                results.append(QueryCount(config, key, label, url, response.status_code, len(captured),
+                                          sum(ms for ms, _, _ in timings), elapsed, cpu, cache,
+                                          [(ms, sql) for ms, sql, _ in timings]))
                 if show_sql or explain:
-                    print(f"\n--- {label}: {url} -> {response.status_code}, {len(captured)} statements, "
-                          f"{elapsed:.1f} ms in all ({cpu:.1f} ms CPU in this process)")
-                    for ms, sql, plan in timed:
+                    print(f"\n--- {target.products} products, {config_label}: {label}: {url} -> "
+                          f"{response.status_code}, {len(captured)} statements, {elapsed:.1f} ms in all "
+                          f"({cpu:.1f} ms CPU in this process)")
+                    for ms, sql, plan in timings:
                         print(f"  {ms:7.2f} ms  {' '.join(sql.split())[:600]}")
                         for line in plan:
                             print(f"               | {line}")
@@ -396,10 +504,10 @@ def time_statements(engine, captured: list[tuple[str, object]], explain: bool) -
     return out
 
 
-# --------------------------------------------------------------------------------------------- server and load
+# --------------------------------------------------------------------------------------------- servers
 
 class Redis:
-    """A private redis-server on a free port, without persistence, for the shared page cache."""
+    """A private redis-server on a free port, without persistence, for the shared page and fragment cache."""
 
     def __init__(self):
         self.port = free_port()
@@ -409,13 +517,26 @@ class Redis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def command(self, *words: str) -> bytes:
+        """Send one inline command and return the first line of the answer."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.sendall(" ".join(words).encode() + b"\r\n")
+            return sock.recv(64).split(b"\r\n", 1)[0]
+
     def keys(self) -> int:
         """How many keys the server holds (DBSIZE)."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
-            sock.sendall(b"DBSIZE\r\n")
-            return int(sock.recv(64).strip().lstrip(b":"))
+        return int(self.command("DBSIZE").lstrip(b":"))
 
-    def __enter__(self) -> Redis:
+    def flush(self) -> None:
+        """Forget every page and fragment (between the modes)."""
+        if self.command("FLUSHALL") != b"+OK":
+            raise RuntimeError("redis-server refused FLUSHALL")
+
+    def __enter__(self) -> Self:
         cmd = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
         log("$ " + " ".join(shlex.quote(c) for c in cmd))
         self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -423,10 +544,8 @@ class Redis:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        return self
+                if self.command("PING").startswith(b"+PONG"):
+                    return self
             except OSError:
                 time.sleep(0.2)
         self.__exit__()
@@ -444,23 +563,25 @@ class Redis:
 
 
 class Server:
-    """gunicorn with 2 sync workers on a free local port."""
+    """gunicorn with N sync workers on a free local port, serving the shop (in one cache mode) or a reference.
 
-    def __init__(self, target: Target, workers: int, mode: str, redis_url: str | None = None,
-                 app_config: dict | None = None):
+    ``health`` is the path polled until the server answers, and requested to let it work off queued requests.
+    """
+
+    def __init__(self, target: Target, workers: int, mode: str, *, app_spec: str = "shop:create_app()",
+                 extra_env: dict[str, str] | None = None, health: str = "/healthz", redis_pid: int | None = None):
         self.target = target
-        self.mode = mode
+        self.mode = mode  # a key of MODES, or "reference"
+        self.name = mode if mode in MODES else app_spec.split(".")[-1].split(":")[0]
         self.port = free_port()
         self.workers = workers
-        self.extra_env = {"PAGE_CACHE_SECONDS": "0"} if mode == "off" else {}
-        if redis_url:
-            self.extra_env["REDIS_URL"] = redis_url
-        # gunicorn passes literal arguments to the factory: the way to configure what the environment cannot.
-        self.app_spec = f"shop:create_app({app_config!r})" if app_config else "shop:create_app()"
-        self.cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", self.app_spec]
+        self.extra_env = extra_env or {}
+        self.app_spec = app_spec
+        self.health = health
+        self.redis_pid = redis_pid
+        self.cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", app_spec]
         self.process: subprocess.Popen | None = None
-        self.log_path = WORKDIR / f"gunicorn-{target.name}-{mode}.log"
-        self.redis_pid: int | None = None
+        self.log_path = WORKDIR / f"gunicorn-{target.name}-{self.name}.log"
 
     @property
     def base(self) -> str:
@@ -469,10 +590,9 @@ class Server:
     def command_text(self) -> str:
         extra = "".join(f" {k}={'redis://127.0.0.1:PORT/0' if k == 'REDIS_URL' else v}"
                         for k, v in self.extra_env.items())
-        spec = re.sub(r"redis://127\.0\.0\.1:\d+/0", "redis://127.0.0.1:PORT/0", self.app_spec)
-        return f"{self.target.env_text}{extra} .venv/bin/gunicorn -w {self.workers} -b 127.0.0.1:PORT '{spec}'"
+        return f"{self.target.env_text}{extra} .venv/bin/gunicorn -w {self.workers} -b 127.0.0.1:PORT '{self.app_spec}'"
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         log("$ " + " ".join(f"{k}={v}" for k, v in self.extra_env.items()) + " "
             + " ".join(shlex.quote(c) for c in self.cmd))
         self.log_file = open(self.log_path, "w")
@@ -483,7 +603,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
             try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
+                with urllib.request.urlopen(self.base + self.health, timeout=2) as response:
                     if response.status == 200:
                         log(f"gunicorn pid {self.process.pid} answers on {self.base}")
                         return self
@@ -509,29 +629,123 @@ class Server:
         self.log_file.close()
 
     def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False).stdout
         return [int(p) for p in out.split()]
 
 
-def check_status(base: str, paths: list[str]) -> list[str]:
-    """Fetch each path once without following redirects; return the problems (anything but 200)."""
-    import http.client
+def shop_server(target: Target, workers: int, mode: str, redis: Redis | None) -> Server:
+    """The shop in one cache mode."""
+    uses_redis = mode != "cold"
+    return Server(target, workers, mode, extra_env=mode_env(mode, redis.url if uses_redis else None),
+                  redis_pid=redis.pid if uses_redis else None)
 
+
+def reference_server(target: Target, workers: int, name: str) -> Server:
+    """A reference app (REFERENCES), started as the shop is; it has no /healthz, so its page is polled."""
+    app_spec, path, _ = REFERENCES[name]
+    return Server(target, workers, "reference", app_spec=app_spec, health=path)
+
+
+# --------------------------------------------------------------------------------------------- visitors
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def http_request(base: str, method: str, path: str, headers: dict[str, str] | None = None,
+                 body: bytes | None = None) -> Answer:
+    """One request, without following redirects."""
+    conn = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        conn.close()
+
+
+def session_cookie(response: Answer) -> str | None:
+    """The "session=..." pair of the answer's Set-Cookie, if it sets the session."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        pair = header.split(";", 1)[0].strip()
+        if pair.startswith("session="):
+            return pair
+    return None
+
+
+def cart_cookie(server: Server, product_id: int) -> str:
+    """A session with one product in the cart, as the Cookie header's value.
+
+    Adds the product as the product page's form does (``POST /handlekurv/legg-til`` with our own Origin: the
+    cart takes that without a CSRF token) and takes the session from the 303 answer. That session also holds
+    the "... is in your cart" message, which a browser shows on the next page (and a session with a message
+    to show is never the same twice), so the page the answer points to is requested once with it, as the
+    browser would, and the session it answers with is the one returned.
+
+    Raises:
+        RuntimeError: the cart did not answer 303 with a session cookie.
+    """
+    body = urllib.parse.urlencode({"product_id": product_id, "quantity": 1}).encode()
+    response = http_request(server.base, "POST", "/handlekurv/legg-til", body=body, headers={
+        "Origin": server.base, "Content-Type": "application/x-www-form-urlencoded"})
+    cookie = session_cookie(response)
+    if response.status != 303 or not cookie:
+        raise RuntimeError(f"POST /handlekurv/legg-til answered {response.status} "
+                           f"{'with' if cookie else 'without'} a session cookie")
+    location = urllib.parse.urlsplit(response.headers.get("Location") or "/handlekurv")
+    path = (location.path or "/") + (f"?{location.query}" if location.query else "")
+    shown = http_request(server.base, "GET", path, headers={"Cookie": cookie})
+    return session_cookie(shown) or cookie
+
+
+def visitor_headers(server: Server, pages: Pages, visitors: list[str]) -> dict[str, dict[str, str]]:
+    """The request headers of each visitor."""
+    headers: dict[str, dict[str, str]] = {}
+    for visitor in visitors:
+        if visitor == "anonymous":
+            headers[visitor] = {}
+        elif pages.cart_product_id is None:
+            raise RuntimeError("no published product can be put in a cart")
+        else:
+            headers[visitor] = {"Cookie": cart_cookie(server, pages.cart_product_id)}
+    return headers
+
+
+def check_visitor(server: Server, visitor: str, headers: dict[str, str], path: str) -> list[str]:
+    """Request a page twice as the visitor: both must answer 200; in the hit mode the second must come from the
+    page cache (X-Cache: hit). Return the warnings (nothing when all is well)."""
+    answers = [http_request(server.base, "GET", path, headers=headers) for _ in range(2)]
+    where = f"{server.target.name}, {server.mode}, {visitor}: `{path}`"
+    warnings = [f"{where} answered {a.status}, not 200" for a in answers if a.status != 200]
+    second = answers[1].headers.get("X-Cache") or "no X-Cache header"
+    if server.mode == "hit" and second != "hit":
+        warnings.append(f"{where}: the second request did not come from the page cache ({second})")
+    if session_cookie(answers[1]):
+        warnings.append(f"{where}: the answer sets the session cookie again (Set-Cookie), so it is not kept")
+    if visitor == "cart" and b'class="cart-count"' not in answers[1].body:
+        warnings.append(f"{where}: the page shows no cart count (`class=\"cart-count\"`): is the cookie a cart session?")
+    return warnings
+
+
+def check_status(base: str, paths: list[str], headers: dict[str, str]) -> list[str]:
+    """Fetch each path once without following redirects; return the problems (anything but 200)."""
     problems = []
     for path in paths:
-        conn = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=30)
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        conn.close()
+        response = http_request(base, "GET", path, headers=headers)
         if response.status != 200:
             problems.append(f"{path} -> {response.status}")
     return problems
 
 
+# --------------------------------------------------------------------------------------------- load
+
 @dataclass
 class LoadResult:
-    mode: str
+    mode: str  # a key of MODES, or "reference"
+    visitor: str
     key: str
     label: str
     url: str
@@ -569,6 +783,11 @@ class LoadResult:
         text = str(max(self.non_2xx, self.non_200))
         return text + (f" (sockets: {self.socket_errors})" if self.socket_errors else "")
 
+    @property
+    def tail(self) -> float | None:
+        """p99 / p50."""
+        return self.p99_ms / self.p50_ms if self.p50_ms else None
+
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
 
@@ -579,9 +798,9 @@ def _ms(value: str) -> float:
 
 
 def parse_wrk(output: str) -> dict:
-    percentiles = {int(p): _ms(v) for p, v in re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", output, re.M)}
-    latency = re.search(r"^\s+Latency\s+(\S+)\s+(\S+)\s+(\S+)", output, re.M)
-    requests = re.search(r"^\s+(\d+) requests in", output, re.M)
+    percentiles = {int(p): _ms(v) for p, v in re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", output, re.MULTILINE)}
+    latency = re.search(r"^\s+Latency\s+(\S+)\s+(\S+)\s+(\S+)", output, re.MULTILINE)
+    requests = re.search(r"^\s+(\d+) requests in", output, re.MULTILINE)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors:\s+(.*)", output)
     bench = re.search(r"bench: X-Cache hit (\d+), miss (\d+), none (\d+); non-200 (\d+)", output)
@@ -632,7 +851,7 @@ end
 
 def wrk_script(name: str, paths: list[str]) -> Path:
     """A wrk Lua script that counts the answers by status and X-Cache header and, given several paths,
-    sends them round-robin (each wrk thread from its own offset)."""
+    sends them round-robin (each wrk thread from its own offset). wrk.format keeps the -H headers."""
     lua = "-- written by bench/storefront.py\n" + LUA_COUNTERS
     if len(paths) > 1:
         lua += "paths = {\n" + "".join(f"  {json.dumps(p)},\n" for p in paths) + "}\n" + LUA_ROTATION
@@ -641,15 +860,17 @@ def wrk_script(name: str, paths: list[str]) -> Path:
     return path
 
 
-def wrk(url: str, *, seconds: int, args, script: Path) -> tuple[str, str, float]:
-    """Run wrk; return the command, its output and the CPU seconds wrk itself used."""
+def wrk(url: str, *, seconds: int, args, script: Path, headers: dict[str, str]) -> tuple[str, str, float]:
+    """Run wrk; return the command (the cookie's value left out), its output and the CPU seconds wrk used."""
+    options = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", f"--timeout={args.timeout}s",
-           "--latency", "-s", str(script), url]
+           "--latency", *options, "-s", str(script), url]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return " ".join(shlex.quote(c) for c in cmd), out, cpu
+    shown = " ".join(shlex.quote(re.sub(r"^Cookie: session=.*", "Cookie: session=…", c)) for c in cmd)
+    return shown, out, cpu
 
 
 # CPU accounting: the machine is shared, so each run records who used the CPU while it ran.
@@ -676,12 +897,12 @@ def process_seconds(pids: list[int]) -> float:
 
 
 def postgres_backends(target: Target) -> list[int]:
-    if target.name != "postgres":
+    if not target.pg_database:
         return []
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (PG_DATABASE,)).fetchall()
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (target.pg_database,)).fetchall()
     return [pid for (pid,) in rows]
 
 
@@ -707,7 +928,7 @@ def drain(server: Server, limit: float = 600) -> float:
     started = time.monotonic()
     for _ in range(server.workers + 1):
         try:
-            with urllib.request.urlopen(server.base + "/healthz", timeout=limit) as response:
+            with urllib.request.urlopen(server.base + server.health, timeout=limit) as response:
                 response.read()
         except (urllib.error.URLError, TimeoutError) as error:
             log(f"  drain: {error}")
@@ -787,55 +1008,52 @@ def _package(frame: str) -> str:
     return f"{path} ({name})"
 
 
-REDIS_NOTE = ("the app does not read `REDIS_URL` from the environment (in `shop/config.py` the `ENVIRONMENT` "
-              "entries for `RATELIMIT_STORAGE_URI` and `CACHE_REDIS_URL` map the environment variables of those "
-              "names to the config key `REDIS_URL`, the wrong way round), so with `REDIS_URL` set the page cache and "
-              "the rate limits stay in each process. For the `redis` mode the benchmark therefore passes "
-              "`CACHE_TYPE=RedisCache` and `CACHE_REDIS_URL` to `create_app()` in the gunicorn app spec.")
 
-
-def redis_url_works(target: Target, redis: Redis, workers: int, path: str) -> bool:
-    """Start the app with REDIS_URL set, fetch a page twice and see whether the page cache wrote to Redis."""
-    before = redis.keys()
-    with Server(target, workers, "redis-check", redis.url) as server:
-        for _ in range(2):
-            with urllib.request.urlopen(server.base + path, timeout=60) as response:
-                response.read()
-    return redis.keys() > before
-
-
-def load_test(server: Server, pages: Pages, args) -> list[LoadResult]:
-    runs = [r for r in pages.measured(server.mode) if not args.pages or r[0] in args.pages]
-    singles = [paths[0] for _, _, paths in runs if len(paths) == 1]
-    problems = check_status(server.base, singles + pages.products + pages.long_tail[:20])
-    if problems:
-        raise RuntimeError("pages do not answer 200: " + ", ".join(problems))
+def load_test(server: Server, runs: list[tuple[str, str, list[str]]], headers: dict[str, dict[str, str]],
+              args) -> list[LoadResult]:
+    """Check that every page answers 200 for every visitor, then measure each page for each visitor."""
+    for visitor, visitor_headers_ in headers.items():
+        singles = [paths[0] for _, _, paths in runs if len(paths) == 1]
+        rotated = [p for _, _, paths in runs if len(paths) > 1 for p in paths[:PRODUCTS_ROTATED]]
+        problems = check_status(server.base, singles + rotated, visitor_headers_)
+        if problems:
+            raise RuntimeError(f"pages do not answer 200 ({visitor}): " + ", ".join(problems))
     results = []
     for key, label, paths in runs:
-        best = None
-        for attempt in range(1, args.retries + 2):
-            result = measure(server, key, label, paths, args, attempt)
-            if best is None or result.cpu["others"] < best.cpu["others"]:
-                best = result
-            if result.cpu["others"] <= args.noisy_cores:
-                break
-            if attempt <= args.retries:
-                log(f"  other processes took {result.cpu['others']:.2f} cores during the run: measuring again")
-        best.attempts = attempt
-        if not best.ok:
-            print(best.output)
-        results.append(best)
+        for visitor, visitor_headers_ in headers.items():
+            results.append(measure_best(server, key, label, paths, args, visitor, visitor_headers_))
     return results
 
 
-def measure(server: Server, key: str, label: str, paths: list[str], args, attempt: int) -> LoadResult:
+def measure_best(server: Server, key: str, label: str, paths: list[str], args, visitor: str,
+                 headers: dict[str, str]) -> LoadResult:
+    """Measure a URL, again (up to --retries times) while other processes disturbed the run; the least
+    disturbed run."""
+    best = None
+    for attempt in range(1, args.retries + 2):
+        result = measure(server, key, label, paths, args, attempt, visitor, headers)
+        if best is None or result.cpu["others"] < best.cpu["others"]:
+            best = result
+        if result.cpu["others"] <= args.noisy_cores:
+            break
+        if attempt <= args.retries:
+            log(f"  other processes took {result.cpu['others']:.2f} cores during the run: measuring again")
+    best.attempts = attempt
+    if not best.ok:
+        print(best.output)
+    return best
+
+
+def measure(server: Server, key: str, label: str, paths: list[str], args, attempt: int, visitor: str,
+            headers: dict[str, str]) -> LoadResult:
     """Warm up, measure one URL (or rotation) with wrk, and account for the CPU used meanwhile."""
-    script = wrk_script(f"{server.target.name}-{server.mode}-{key}", paths)
+    name = f"{server.target.name}-{server.name}-{key}-{visitor}"
+    script = wrk_script(f"{server.target.name}-{server.name}-{key}", paths)
     url = server.base + paths[0]
-    where = f"[{server.target.name}, cache {server.mode}]"
+    where = f"[{server.target.name}, {server.name}, {visitor}]"
     quiet = wait_for_quiet(args.quiet_wait, args.quiet_cores) if args.quiet_wait > 0 else others_cores()
     log(f"{where} warm-up {args.warmup} s: {label} (other processes used {quiet:.2f} cores just before)")
-    wrk(url, seconds=args.warmup, args=args, script=script)
+    wrk(url, seconds=args.warmup, args=args, script=script, headers=headers)
     drained = drain(server)
     log(f"{where} measuring {args.duration} s: {label}" + (f" (attempt {attempt})" if attempt > 1 else ""))
     workers = server.worker_pids()
@@ -843,9 +1061,9 @@ def measure(server: Server, key: str, label: str, paths: list[str], args, attemp
     helpers = [server.redis_pid] if server.redis_pid else []
     cpu_before = (machine_busy_seconds(), process_seconds(workers), process_seconds(backends),
                   process_seconds(helpers))
-    spies = start_py_spy(workers, f"{server.target.name}-{server.mode}-{key}", args.duration) if args.py_spy else []
+    spies = start_py_spy(workers, name, args.duration) if args.py_spy else []
     wall = time.monotonic()
-    command, output, wrk_cpu = wrk(url, seconds=args.duration, args=args, script=script)
+    command, output, wrk_cpu = wrk(url, seconds=args.duration, args=args, script=script, headers=headers)
     wall = time.monotonic() - wall
     cpu_after = (machine_busy_seconds(), process_seconds(workers), process_seconds(backends),
                  process_seconds(helpers))
@@ -853,10 +1071,10 @@ def measure(server: Server, key: str, label: str, paths: list[str], args, attemp
     cpu = {"gunicorn": app_cpu / wall, "wrk": wrk_cpu / wall, "postgres": pg_cpu / wall, "redis": redis_cpu / wall,
            "others": max(0.0, busy - app_cpu - wrk_cpu - pg_cpu - redis_cpu) / wall, "before": quiet}
     if spies:
-        summarise_py_spy(spies, f"{server.target.name}, cache {server.mode}: {label}")
+        summarise_py_spy(spies, f"{server.target.name}, {server.name}, {visitor}: {label}")
     drained += drain(server)
-    result = LoadResult(mode=server.mode, key=key, label=label, url=paths[0], command=command, output=output,
-                        cpu=cpu, drain_s=drained, **parse_wrk(output))
+    result = LoadResult(mode=server.mode, visitor=visitor, key=key, label=label, url=paths[0], command=command,
+                        output=output, cpu=cpu, drain_s=drained, **parse_wrk(output))
     log(f"  {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, errors "
         f"{result.errors}, cache hits {result.hit_share}; cores: gunicorn {cpu['gunicorn']:.2f}, wrk "
         f"{cpu['wrk']:.2f}, postgres {cpu['postgres']:.2f}, redis {cpu['redis']:.2f}, others {cpu['others']:.2f}")
@@ -867,7 +1085,7 @@ def measure(server: Server, key: str, label: str, paths: list[str], args, attemp
 
 def machine_facts() -> dict[str, str]:
     def sh(cmd: str) -> str:
-        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False).stdout.strip()
 
     mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
     cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
@@ -894,22 +1112,83 @@ def machine_facts() -> dict[str, str]:
     return facts
 
 
-def verdicts(name: str, mode: str, results: list[LoadResult]) -> list[tuple[str, bool]]:
-    by_key = {r.key: r for r in results if r.mode == mode}
-    lines = []
-    for key, goal in TARGET_RPS.items():
-        r = by_key.get(key)
-        if r is None:
+
+
+PAGE_NAMES = {"home": "home", "category": "category", "product": "product page", "search": "search (common word)",
+              "search_rare": "search (rarer word)", "product_tail": "product page, long tail",
+              "bare": "bare app", "plain": "plain page"}
+
+
+def references(load: list[LoadResult]) -> dict[str, LoadResult]:
+    return {r.key: r for r in load if r.mode == "reference"}
+
+
+def ratio(r: LoadResult, refs: dict[str, LoadResult]) -> tuple[float | None, str]:
+    """The row's req/s as a share of its reference's (bare for hit rows, plain otherwise), and which."""
+    name = reference_for(r.mode)
+    ref = refs.get(name)
+    return (r.rps / ref.rps if ref and ref.rps else None), name
+
+
+def ratio_text(r: LoadResult, refs: dict[str, LoadResult]) -> str:
+    value, name = ratio(r, refs)
+    return f"{value:.2f} × {name}" if value is not None else "-"
+
+
+def tail_text(r: LoadResult) -> str:
+    return f"{r.tail:.1f}" if r.tail is not None else "-"
+
+
+def ratio_check(where: str, r: LoadResult, refs: dict[str, LoadResult], goal: float) -> tuple[str, bool]:
+    value, name = ratio(r, refs)
+    if value is None:
+        return f"{where} >= {goal:.1f} × {name}: no {name} reference measured", False
+    return (f"{where} >= {goal:.1f} × {name}: {r.rps:.0f} req/s = {value:.2f} × {refs[name].rps:.0f} req/s",
+            r.ok and value >= goal)
+
+
+def statement_checks(name: str, large: list[QueryCount], small: list[QueryCount], sizes: tuple[int, int]
+                     ) -> list[tuple[str, bool]]:
+    """One check per in-process cache setting: does every page run as many statements on both catalogues?"""
+    counts = {(q.config, q.key): q.queries for q in small}
+    checks = []
+    for config, (config_label, _) in COUNT_CONFIGS.items():
+        rows = [q for q in large if q.config == config]
+        if not rows:
             continue
-        where = f"{name}, cache {mode}: {key} page"
-        lines.append((f"{where} >= {goal} req/s: {r.rps:.0f} req/s", r.ok and r.rps >= goal))
-        p99 = f"{r.p99_ms:.1f} ms" if r.requests else "no request answered"
-        if r.socket_errors:
-            p99 += f" (of the answered requests; socket errors: {r.socket_errors})"
-        lines.append((f"{where} p99 < {TARGET_P99_MS:.0f} ms: {p99}", r.ok and r.p99_ms < TARGET_P99_MS))
-        if max(r.non_2xx, r.non_200):
-            lines.append((f"{where}: {max(r.non_2xx, r.non_200)} answers other than 200", False))
-    return lines
+        differ = [f"{q.label}: {q.queries} vs {counts.get((config, q.key), '-')}" for q in rows
+                  if counts.get((config, q.key)) != q.queries]
+        text = (f"{name}, {config_label}: SQL statements per page the same at {sizes[0]} and {sizes[1]} published "
+                f"products ({len(rows)} page{'s' if len(rows) != 1 else ''}" + (f"; differ: {'; '.join(differ)})" if differ else ")"))
+        checks.append((text, not differ))
+    return checks
+
+
+def verdicts(name: str, run_: dict) -> list[tuple[str, bool]]:
+    """The targets of issue 11 for one database: (what was checked, met); the req/s ratios first, then the
+    latency tails, the errors and the statement counts."""
+    load: list[LoadResult] = run_["load"]
+    refs = references(load)
+    shop = [r for r in load if r.mode != "reference"]
+    ratios, tails = [], []
+    for r in shop:
+        where = f"{name}, {r.mode}, {r.visitor}: {PAGE_NAMES.get(r.key, r.key)}"
+        if r.mode == "hit" and r.key not in NO_TARGET:
+            ratios.append(ratio_check(where, r, refs, HIT_TARGET))
+        elif r.mode == "miss" and r.key in MISS_TARGETS:
+            ratios.append(ratio_check(where, r, refs, MISS_TARGETS[r.key]))
+        tails.append(tail_check(where, r))
+    errors = [(f"{name}, {r.mode}, {r.visitor}: {PAGE_NAMES.get(r.key, r.key)}: errors {r.errors}", False)
+              for r in load if not r.ok]
+    sizes = (run_["pages"].published, run_["small_pages"].published)
+    return ratios + tails + errors + statement_checks(name, run_["queries"], run_["small_queries"], sizes)
+
+
+def tail_check(where: str, r: LoadResult) -> tuple[str, bool]:
+    if r.tail is None:
+        return f"{where}: p99 < {P99_OVER_P50:.0f} × p50: no request answered", False
+    text = f"{where}: p99 < {P99_OVER_P50:.0f} × p50: p99 {r.p99_ms:.1f} ms = {r.tail:.1f} × p50 ({r.p50_ms:.1f} ms)"
+    return text, r.ok and r.tail < P99_OVER_P50
 
 
 def server_ms(r: LoadResult) -> str:
@@ -919,159 +1198,329 @@ def server_ms(r: LoadResult) -> str:
     return f"{(r.cpu['gunicorn'] + r.cpu['postgres'] + r.cpu['redis']) / r.rps * 1000:.1f}"
 
 
+def cores(r: LoadResult) -> str:
+    c = r.cpu
+    return f"{c['gunicorn']:.2f} / {c['wrk']:.2f} / {c['postgres']:.2f} / {c['redis']:.2f} / {c['others']:.2f}"
+
+
 def fmt(value: float) -> str:
     return f"{value:.1f}"
 
 
-def report(runs: dict, args, facts: dict, started: dt.datetime, notes: set[str] = frozenset()) -> str:
-    modes = [m for m in CACHE_MODES if any(r.mode == m for run_ in runs.values() for r in run_["load"])]
+def report_intro(runs: dict, args, facts: dict, started: dt.datetime) -> list[str]:
+    minutes = (dt.datetime.now() - started).total_seconds() / 60
     out = ["# Storefront benchmark results", ""]
-    out.append(f"Date: {started:%Y-%m-%d %H:%M} (machine's local time; the run took "
-               f"{(dt.datetime.now() - started).total_seconds() / 60:.0f} min). Written by `bench/storefront.py`"
-               + (f" at commit `{facts['commit']}`." if facts.get("commit") else "."))
+    out.append(f"Date: {started:%Y-%m-%d %H:%M} (machine's local time; the run took {minutes:.0f} min). Written by "
+               "`bench/storefront.py`" + (f" at commit `{facts['commit']}`." if facts.get("commit") else "."))
     out.append("")
     out.append("Command: `" + " ".join([".venv/bin/python", "bench/storefront.py"] + sys.argv[1:]) + "`")
     out.append("")
     out.append("Databases: SQLite as the app creates it (`flask db upgrade`, then `flask seed-bench --products "
                f"{args.products}`; no `ANALYZE`); PostgreSQL the same plus `VACUUM ANALYZE` after the seed (what "
-               "autovacuum would do shortly after).")
+               f"autovacuum would do shortly after). A second, small database of each kind (`--products "
+               f"{args.small_products}`) is only used to count SQL statements.")
     out.append("")
+    modes = [m for m in MODES if any(r.mode == m for run_ in runs.values() for r in run_["load"])]
+    visitors = [v for v in VISITORS if any(r.visitor == v and r.mode != "reference"
+                                           for run_ in runs.values() for r in run_["load"])]
     out.append(f"Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout={args.timeout}s "
-               "--latency -s wrk-….lua URL` (the Lua script counts answers by status and `X-Cache` header and, for "
-               f"the product pages, rotates over the paths) after a {args.warmup} s warm-up with the same settings, "
-               f"one URL after the other; gunicorn with {args.workers} sync workers (`gunicorn -w {args.workers} -b "
-               "127.0.0.1:PORT 'shop:create_app()'`). Page cache modes: "
-               + "; ".join(f"**{m}**: {CACHE_MODES[m]}" for m in modes) + ". wrk sends no cookie, so with the "
-               "cache on it gets what an anonymous visitor gets. **wrk runs on the same "
-               f"{facts['nproc']}-core machine as gunicorn and the database**, so it competes with them for CPU; a "
-               "separate load machine would show somewhat higher numbers.")
+               "--latency [-H 'Cookie: session=…'] -s wrk-….lua URL` (the Lua script counts answers by status and "
+               "`X-Cache` header and, for the product pages, rotates over the paths) after a "
+               f"{args.warmup} s warm-up with the same settings, one URL after the other; gunicorn with "
+               f"{args.workers} sync workers (`gunicorn -w {args.workers} -b 127.0.0.1:PORT 'shop:create_app()'`, "
+               "and the same for the references). Modes: "
+               + "; ".join(f"**{m}**: {MODES[m]}" for m in modes) + " (a private redis-server, emptied between "
+               "the modes). Visitors: " + "; ".join(f"**{v}**: {VISITORS[v]}" for v in visitors) + ". References, "
+               "in the same run with the same settings: " + "; ".join(
+                   f"**{k}**: {label}" for k, (_, _, label) in REFERENCES.items())
+               + f". **wrk runs on the same {facts['nproc']}-core machine as gunicorn and the database**, so it "
+               "competes with them for CPU (the references pay the same price); a separate load machine would "
+               "show somewhat higher numbers.")
     out.append("")
-    for note in sorted(notes):
-        out.append(f"**Note:** {note}")
-        out.append("")
-    out.append("## Machine")
-    out.append("")
-    for key, value in facts.items():
-        if key != "commit":
-            out.append(f"- {key}: {value}")
-    out.append("")
-    out.append("## Results")
-    out.append("")
-    out.append(f"Latencies in milliseconds (of the answered requests). \"errors\" counts answers other than 200 and "
-               f"socket errors (a request unanswered after {args.timeout} s is a timeout); any is a failure. "
-               "\"hits\" is the share of answers that came from the page cache (`X-Cache: hit`). \"queries\" is the "
-               "number of SQL statements a page runs when it is rendered (a cache hit runs none), counted in "
-               "process (see below). \"server CPU ms/req\" is (gunicorn + PostgreSQL + Redis CPU) / answered "
-               f"requests: it does not depend much on the competition for the CPU, and {facts['nproc']} × 1000 / "
-               "it is about the best throughput the page can reach on an idle machine with the load generator "
-               f"elsewhere. \"cores\" is the CPU used during the measured run, in cores (of {facts['nproc']}): the "
-               "gunicorn workers, wrk, the PostgreSQL backends of the benchmark database, Redis, and everything "
-               "else on the machine (other people's tests: the machine is shared; the script waits up to "
-               f"{args.quiet_wait:.0f} s before each URL for others to use less than {args.quiet_cores} cores, and "
-               f"measures a URL again, up to {args.retries} more times, when others took more than "
-               f"{args.noisy_cores} cores during the run, reporting the least disturbed run; \"runs\" says how many "
-               "it took).")
-    out.append("")
-    out.append("| database | cache | page | req/s | p50 | p90 | p99 | max | errors | hits | queries | server CPU ms/req "
-               "| cores: gunicorn / wrk / postgres / redis / others | runs |")
+    return out
+
+
+def results_table(name: str, run_: dict) -> list[str]:
+    """One database's shop rows."""
+    load: list[LoadResult] = run_["load"]
+    refs = references(load)
+    out = [f"### {name} ({run_['pages'].published} published products)", ""]
+    out.append("| mode | visitor | page | req/s | ratio (hit: to bare; cold, miss: to plain) | p50 | p90 | p99 "
+               "| p99/p50 | errors | hits | server CPU ms/req | cores: gunicorn / wrk / postgres / redis / others "
+               "| runs |")
     out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    for r in load:
+        if r.mode == "reference":
+            continue
+        out.append(f"| {r.mode} | {r.visitor} | {r.label} | {r.rps:.0f} | {ratio_text(r, refs)} | {fmt(r.p50_ms)} "
+                   f"| {fmt(r.p90_ms)} | {fmt(r.p99_ms)} | {tail_text(r)} | {r.errors} | {r.hit_share} "
+                   f"| {server_ms(r)} | {cores(r)} | {r.attempts} |")
+    out.append("")
+    return out
+
+
+def references_table(runs: dict) -> list[str]:
+    out = ["## References", ""]
+    out.append("The same gunicorn settings and the same wrk settings, in the same run, on the same database; "
+               "`bench/ref_bare.py` answers \"Hello\"; `bench/ref_plain.py` runs two statements (24 published "
+               "products joined with their unit, newest first, `LIMIT 24 OFFSET 24`; the count of published "
+               "products) and renders `bench/templates/plain.html`.")
+    out.append("")
+    out.append("| database | reference | req/s | p50 | p90 | p99 | p99/p50 | errors | server CPU ms/req "
+               "| cores: gunicorn / wrk / postgres / redis / others | runs |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for name, run_ in runs.items():
-        qmap = {q.key: q for q in run_["queries"]}
         for r in run_["load"]:
-            q = qmap.get("product" if r.key == "product_tail" else r.key)
-            c = r.cpu
-            cores = (f"{c['gunicorn']:.2f} / {c['wrk']:.2f} / {c['postgres']:.2f} / {c['redis']:.2f} / "
-                     f"{c['others']:.2f}")
-            out.append(f"| {name} | {r.mode} | {r.label} | {r.rps:.0f} | {fmt(r.p50_ms)} | {fmt(r.p90_ms)} "
-                       f"| {fmt(r.p99_ms)} | {fmt(r.max_ms)} | {r.errors} | {r.hit_share} "
-                       f"| {q.queries if q else '-'} | {server_ms(r)} | {cores} | {r.attempts} |")
+            if r.mode == "reference":
+                out.append(f"| {name} | {r.label} | {r.rps:.0f} | {fmt(r.p50_ms)} | {fmt(r.p90_ms)} "
+                           f"| {fmt(r.p99_ms)} | {tail_text(r)} | {r.errors} | {server_ms(r)} | {cores(r)} "
+                           f"| {r.attempts} |")
     out.append("")
-    out.append("## Targets (from the issue)")
-    out.append("")
-    out.append("At 16 connections against gunicorn with 2 workers: >= 400 req/s for the category page and for "
-               "search, >= 600 req/s for a product page, p99 < 60 ms (checked on these three pages; search with the "
-               "common word, the product page with the 50 rotating products).")
+    return out
+
+
+def verdicts_section(runs: dict, args) -> list[str]:
+    out = ["## Targets (issue 11)", ""]
+    out.append(f"- cached pages (**hit**), anonymous and with a cart session: at least {HIT_TARGET * 100:.0f} % of the bare "
+               "app's requests/s (every page but the long tail, whose hit share depends on how warm the cache is);")
+    out.append(f"- rendered (cache-miss, **miss**) category and search pages: at least {MISS_TARGETS['category'] * 100:.0f} % "
+               f"of the plain page's requests/s; the product page at least {MISS_TARGETS['product'] * 100:.0f} %;")
+    out.append(f"- p99 under {P99_OVER_P50:.0f} × p50 on every page (every shop row, cold rows included);")
+    out.append("- SQL statements per page constant in catalogue size (in process, see below);")
+    out.append("- and no errors on any row. The cold rows have no req/s target.")
     if args.connections != 16 or args.workers != 2:
-        out.append(f"**This run used {args.connections} connections and {args.workers} workers: the verdicts are "
-                   "not comparable with the targets.**")
+        out.append("")
+        out.append(f"**This run used {args.connections} connections and {args.workers} workers, where the issue's "
+                   "runs use 16 and 2.**")
     out.append("")
     summary = []
-    for mode in modes:
-        checks = [(name, text, ok) for name, run_ in runs.items() for text, ok in verdicts(name, mode, run_["load"])]
-        for _, text, ok in checks:
-            out.append(f"- {'MET' if ok else '**NOT MET**'}: {text}")
-        summary.append(f"cache {mode}: {sum(ok for _, _, ok in checks)} of {len(checks)}")
-    out.append("")
-    out.append("**Target checks met: " + "; ".join(summary) + ".** Where the time goes and what to change: "
-               "`bench/profile-storefront.md` (py-spy, cProfile and the query plans).")
-    out.append("")
-    out.append("## SQL statements per page")
-    out.append("")
-    out.append("In process: `create_app(...)` on the same database with the page cache off, a SQLAlchemy "
-               "`before_cursor_execute` listener counting statements, one warm-up request and then one counted "
-               "request per URL through `app.test_client()`; the last row is a second app with the page cache on, "
-               "where the counted request is a cache hit. \"SQL ms\" is the sum over the page's statements, each run "
-               "again on its own with all rows fetched (best of 3, or one run if over 1 s); \"request ms\" is the "
-               "whole request in process (wall clock, one request, no concurrency; for SQLite it includes the "
-               "database work) and \"CPU ms\" the CPU time of this process for it.")
-    out.append("")
-    out.append("| database | page | URL | status | X-Cache | queries | SQL ms | request ms | CPU ms |")
-    out.append("|---|---|---|---:|---|---:|---:|---:|---:|")
     for name, run_ in runs.items():
+        checks = verdicts(name, run_)
+        for text, ok in checks:
+            out.append(f"- {'MET' if ok else '**NOT MET**'}: {text}")
+        summary.append(f"{name}: {sum(ok for _, ok in checks)} of {len(checks)}")
+    out.append("")
+    out.append("**Target checks met: " + "; ".join(summary) + ".**")
+    out.append("")
+    return out
+
+
+def statements_section(runs: dict) -> list[str]:
+    out = ["## SQL statements per page", ""]
+    out.append("In process: `create_app(...)` on the same database and on the small one, a SQLAlchemy "
+               "`before_cursor_execute` listener counting statements, each URL requested twice through "
+               "`app.test_client()` and the second request counted. **cache off**: `PAGE_CACHE_SECONDS=0, "
+               "FRAGMENT_CACHE_SECONDS=0`; **fragments warm**: `PAGE_CACHE_SECONDS=0` with the fragments kept (in "
+               "the process's memory, as without `REDIS_URL`), so the first request kept them; **page cache hit**: "
+               "the defaults, the second request a hit (it must run none). The small catalogue's pages are picked "
+               "the same way from its own data (its URLs differ). \"SQL ms\" (large catalogue) is the sum over the "
+               "page's statements, each run again on its own with all rows fetched (best of 3, or one run if over "
+               "1 s); \"request ms\" is the whole request in process (wall clock, one request, no concurrency; for "
+               "SQLite it includes the database work) and \"CPU ms\" the CPU time of this process for it.")
+    out.append("")
+    for name, run_ in runs.items():
+        large, small = run_["pages"].published, run_["small_pages"].published
+        counts = {(q.config, q.key): q.queries for q in run_["small_queries"]}
+        out.append(f"### {name}")
+        out.append("")
+        out.append(f"| cache (in process) | page | URL ({large} products) | status | X-Cache | statements: {large} "
+                   f"products | statements: {small} products | constant | SQL ms | request ms | CPU ms |")
+        out.append("|---|---|---|---:|---|---:|---:|---|---:|---:|---:|")
         for q in run_["queries"]:
-            out.append(f"| {name} | {q.label} | `{q.url}` | {q.status} | {q.cache or '-'} | {q.queries} "
-                       f"| {q.sql_ms:.1f} | {q.request_ms:.1f} | {q.cpu_ms:.1f} |")
-    out.append("")
-    out.append("## Pages measured")
-    out.append("")
+            other = counts.get((q.config, q.key))
+            out.append(f"| {COUNT_CONFIGS[q.config][0]} | {q.label} | `{q.url}` | {q.status} | {q.cache or '-'} "
+                       f"| {q.queries} | {other if other is not None else '-'} | "
+                       f"{'yes' if other == q.queries else '**no**'} | {q.sql_ms:.1f} | {q.request_ms:.1f} "
+                       f"| {q.cpu_ms:.1f} |")
+        out.append("")
+    return out
+
+
+def pages_section(runs: dict) -> list[str]:
+    out = ["## Pages measured", ""]
     for name, run_ in runs.items():
         p: Pages = run_["pages"]
+        s: Pages = run_["small_pages"]
         prepared = run_["seed_seconds"]
         out.append(f"- {name}: {p.published} published products "
                    + (f"(database prepared in {prepared:.0f} s)" if prepared else "(reused database, --skip-seed)")
                    + f"; largest category *{p.category_name}* `{p.category}` with {p.category_products} products "
                    f"(children included); search `{p.search_term}` ({p.search_hits} hits) and the rarer "
                    f"`{p.rare_term}` ({p.rare_hits} hits); product pages rotate over {len(p.products)} random "
-                   f"published products, for example `{p.products[0]}` (and, with the cache on, over "
-                   f"{len(p.long_tail)}).")
-        for mode, (command, timeouts) in run_["servers"].items():
-            out.append(f"  - cache {mode}: `{command}`; gunicorn killed a worker for exceeding its 30 s timeout "
+                   f"published products, for example `{p.products[0]}` (and, in the hit mode, over "
+                   f"{len(p.long_tail)}); the cart visitor has product {p.cart_product_id} in the cart. Small "
+                   f"catalogue: {s.published} published products, category `{s.category}` ({s.category_products} "
+                   f"products), search `{s.search_term}` ({s.search_hits} hits) and `{s.rare_term}` "
+                   f"({s.rare_hits} hits).")
+        for server, (command, timeouts) in run_["servers"].items():
+            out.append(f"  - {server}: `{command}`; gunicorn killed a worker for exceeding its 30 s timeout "
                        f"{timeouts} times.")
     out.append("")
-    out.append("## Raw wrk output")
-    out.append("")
+    return out
+
+
+def raw_section(runs: dict) -> list[str]:
+    out = ["## Raw wrk output", ""]
     for name, run_ in runs.items():
         for r in run_["load"]:
-            out.append(f"<details><summary>{name}, cache {r.mode}: {r.label}</summary>")
-            out.append("")
-            out.append("```")
-            out.append(f"$ {r.command}")
-            out.append(r.output.rstrip())
-            out.append("```")
-            out.append("")
-            out.append("</details>")
-            out.append("")
+            out += [f"<details><summary>{name}, {r.mode}, {r.visitor}: {r.label}</summary>", "", "```",
+                    f"$ {r.command}", r.output.rstrip(), "```", "", "</details>", ""]
+    return out
+
+
+def report(runs: dict, args, facts: dict, started: dt.datetime) -> str:
+    out = report_intro(runs, args, facts, started)
+    warnings = [w for run_ in runs.values() for w in run_["warnings"]]
+    for warning in warnings:
+        out += [f"**Warning:** {warning}", ""]
+    out += ["## Machine", ""]
+    out += [f"- {key}: {value}" for key, value in facts.items() if key != "commit"]
+    out += ["", "## Results", ""]
+    out.append(f"Latencies in milliseconds (of the answered requests). \"ratio\" is the row's req/s divided by the "
+               "bare app's (hit rows) or the plain page's (cold and miss rows) in the same run on the same "
+               f"database. \"errors\" counts answers other than 200 and socket errors (a request unanswered after "
+               f"{args.timeout} s is a timeout); any is a failure. \"hits\" is the share of answers that came from "
+               "the page cache (`X-Cache: hit`; \"-\" where no answer had the header). \"server CPU ms/req\" is "
+               "(gunicorn + PostgreSQL + Redis CPU) / answered requests: it does not depend much on the competition "
+               f"for the CPU, and {facts['nproc']} × 1000 / it is about the best throughput the page can reach on an "
+               "idle machine with the load generator elsewhere. \"cores\" is the CPU used during the measured run, "
+               f"in cores (of {facts['nproc']}): the gunicorn workers, wrk, the PostgreSQL backends of the benchmark "
+               "database, Redis, and everything else on the machine (other people's work: the machine is shared; "
+               f"the script waits up to {args.quiet_wait:.0f} s before each URL for others to use less than "
+               f"{args.quiet_cores} cores, and measures a URL again, up to {args.retries} more times, when others "
+               f"took more than {args.noisy_cores} cores during the run, reporting the least disturbed run; \"runs\" "
+               "says how many it took).")
+    out.append("")
+    for name, run_ in runs.items():
+        out += results_table(name, run_)
+    out += references_table(runs)
+    out += verdicts_section(runs, args)
+    out += statements_section(runs)
+    out += pages_section(runs)
+    out += raw_section(runs)
     return "\n".join(out) + "\n"
 
 
 # --------------------------------------------------------------------------------------------- main
 
-def main() -> None:
+SHOP_PAGES = ("home", "category", "product", "search", "search_rare", "product_tail")
+
+
+def load_runs_per_database(args, modes: list[str], visitors: list[str]) -> int:
+    """How many wrk runs one database takes (the references, then every page of every mode per visitor)."""
+    runs = len(REFERENCES)
+    for mode in modes:
+        keys = [k for k in SHOP_PAGES if (k != "product_tail" or mode == "hit") and (not args.pages or k in args.pages)]
+        runs += len(keys) * len(visitors)
+    return runs
+
+
+def estimate_minutes(args, databases: int, modes: list[str], visitors: list[str]) -> tuple[float, float]:
+    """About how long the run takes when the machine is quiet, and at most when others keep it busy (every
+    run waits --quiet-wait and is measured --retries more times)."""
+    runs = load_runs_per_database(args, modes, visitors)
+    per_run = args.warmup + args.duration + 3  # the 2 s sample of others' CPU, the drains, wrk starting
+    seed = 0 if args.skip_seed else 40 + (args.products + args.small_products) * 1.5 / 1000  # the demo: ~20 s each
+    fixed = seed + 60 + 5 * (len(modes) + len(REFERENCES))  # pages, in-process counts, servers starting
+    typical = databases * (fixed + runs * per_run)
+    worst = databases * (fixed + runs * (args.retries + 1) * (per_run + args.quiet_wait))
+    return typical / 60, worst / 60
+
+
+def bench_database(name: str, args, modes: list[str], visitors: list[str]) -> dict:
+    """Everything for one database: prepare both catalogues, count statements, measure references and modes."""
+    target = make_target(name, args.products)
+    small = make_target(name, args.small_products, small=True)
+    seed_seconds = prepare_both(target, small, args.skip_seed)
+    pages = pick_pages(make_app(target))
+    small_pages = pick_pages(make_app(small))
+    log(f"{name}: category {pages.category} ({pages.category_products} products), search "
+        f"{pages.search} ({pages.search_hits}), rare {pages.rare_search} ({pages.rare_hits}), "
+        f"{len(pages.products)} product pages, cart product {pages.cart_product_id}")
+    queries = count_queries(target, pages, show_sql=args.sql_log, explain=args.explain)
+    small_queries = count_queries(small, small_pages, timed=False)
+    log_counts(queries, small_queries, pages.published, small_pages.published)
+
+    load: list[LoadResult] = []
+    servers: dict[str, tuple[str, int]] = {}
+    warnings: list[str] = []
+    for ref, (_, path, label) in REFERENCES.items():
+        with reference_server(target, args.workers, ref) as server:
+            load.append(measure_best(server, ref, label, [path], args, "anonymous", {}))
+        servers[ref] = (server.command_text(), server.worker_timeouts())
+    redis = Redis() if set(modes) - {"cold"} else None
+    try:
+        if redis:
+            redis.__enter__()
+        for mode in modes:
+            if redis:
+                redis.flush()
+            with shop_server(target, args.workers, mode, redis) as server:
+                headers = visitor_headers(server, pages, visitors)
+                warnings += check_mode(server, pages, headers, redis)
+                runs = [r for r in pages.measured(mode) if not args.pages or r[0] in args.pages]
+                load += load_test(server, runs, headers, args)
+            servers[mode] = (server.command_text(), server.worker_timeouts())
+            if servers[mode][1]:
+                log(f"{name}: gunicorn killed a worker {servers[mode][1]} times (WORKER TIMEOUT, see "
+                    f"{server.log_path})")
+    finally:
+        if redis:
+            redis.__exit__()
+    return {"pages": pages, "small_pages": small_pages, "queries": queries, "small_queries": small_queries,
+            "load": load, "servers": servers, "seed_seconds": seed_seconds, "warnings": warnings}
+
+
+def check_mode(server: Server, pages: Pages, headers: dict[str, dict[str, str]], redis: Redis | None) -> list[str]:
+    """Each visitor's requests answer 200 (and, in the hit mode, come from the cache the second time); with
+    REDIS_URL the app keeps something in Redis. Return the warnings, and log them."""
+    warnings = []
+    for visitor, visitor_headers_ in headers.items():
+        warnings += check_visitor(server, visitor, visitor_headers_, pages.category)
+    if server.mode != "cold" and redis and redis.keys() == 0:
+        warnings.append(f"{server.target.name}, {server.mode}: the app kept nothing in Redis (REDIS_URL set)")
+    for warning in warnings:
+        log(f"WARNING: {warning}")
+    if not warnings:
+        log(f"  {server.mode}: every visitor's page answers 200" + (", the second time from the cache"
+                                                                    if server.mode == "hit" else ""))
+    return warnings
+
+
+def log_counts(large: list[QueryCount], small: list[QueryCount], large_size: int, small_size: int) -> None:
+    counts = {(q.config, q.key): q.queries for q in small}
+    log(f"SQL statements per page ({large_size} / {small_size} products):")
+    for q in large:
+        log(f"  {COUNT_CONFIGS[q.config][0]:>15}: {q.queries:3d} / {counts.get((q.config, q.key), '-'):>3}  "
+            f"{q.sql_ms:7.1f} ms SQL  {q.request_ms:7.1f} ms  {q.cpu_ms:7.1f} ms CPU  {q.status} "
+            f"{q.cache or '-':>8}  {q.url}")
+
+
+def choices(value: str, allowed, what: str) -> list[str]:
+    """A comma-separated option, checked against what it may contain (in the given order)."""
+    chosen = [v.strip() for v in value.split(",") if v.strip()]
+    if unknown := set(chosen) - set(allowed):
+        raise argparse.ArgumentTypeError(f"unknown {what}: {', '.join(sorted(unknown))} (from {','.join(allowed)})")
+    return [v for v in allowed if v in chosen]
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--cache", type=lambda v: v.split(","), default=None,
-                        help="page cache modes to measure, comma-separated from off,local,redis (default: all three; "
-                             "redis only if redis-server is installed)")
-    parser.add_argument("--duration", type=int, default=20, help="seconds of each measured wrk run (default 20)")
+    parser.add_argument("--modes", type=lambda v: choices(v, MODES, "mode"), default=list(MODES),
+                        help="cache modes to measure, comma-separated from cold,miss,hit (default: all three)")
+    parser.add_argument("--visitors", type=lambda v: choices(v, VISITORS, "visitor"), default=list(VISITORS),
+                        help="visitors to measure every page for, from anonymous,cart (default: both)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each measured wrk run (default 10)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per URL (default 3)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL (default 2)")
     parser.add_argument("--timeout", type=int, default=10,
                         help="wrk: a request without an answer after this many seconds is an error (default 10)")
-    parser.add_argument("--quiet-wait", type=float, default=30,
+    parser.add_argument("--quiet-wait", type=float, default=5,
                         help="before each URL wait up to this many seconds for other processes to use less than "
-                             "--quiet-cores of the CPU (default 30; 0: do not wait)")
+                             "--quiet-cores of the CPU (default 5; 0: do not wait)")
     parser.add_argument("--quiet-cores", type=float, default=0.3, help="see --quiet-wait (default 0.3 cores)")
     parser.add_argument("--retries", type=int, default=2,
                         help="measure a URL again (up to this many times) when other processes took more than "
@@ -1079,13 +1528,17 @@ def main() -> None:
     parser.add_argument("--noisy-cores", type=float, default=0.25, help="see --retries (default 0.25 cores)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--products", type=int, default=20000, help="products for seed-bench (default 20000)")
-    parser.add_argument("--skip-seed", action="store_true", help="reuse the database prepared by an earlier run")
-    parser.add_argument("--keep", action="store_true", help="do not drop the PostgreSQL database at the end")
+    parser.add_argument("--small-products", type=int, default=None,
+                        help=f"products of the small catalogue the statements are also counted on (default "
+                             f"{SMALL_PRODUCTS}, or a tenth of --products when that is not more)")
+    parser.add_argument("--skip-seed", action="store_true", help="reuse the databases prepared by an earlier run")
+    parser.add_argument("--keep", action="store_true", help="do not drop the PostgreSQL databases at the end")
     parser.add_argument("--drop", action="store_true",
-                        help=f"only drop the PostgreSQL database {PG_DATABASE} (left by --keep) and exit")
-    parser.add_argument("--pages", type=lambda v: v.split(","), default=None,
-                        help="only these load runs, comma-separated from home,category,product,search,search_rare,"
-                             "product_tail (for trying things out)")
+                        help=f"only drop the PostgreSQL databases {PG_DATABASE} and {PG_SMALL_DATABASE} (left by "
+                             "--keep) and exit")
+    parser.add_argument("--pages", type=lambda v: choices(v, SHOP_PAGES, "page"), default=None,
+                        help="only these shop pages, comma-separated from " + ",".join(SHOP_PAGES)
+                             + " (for trying things out; the references are always measured)")
     parser.add_argument("--sql-log", action="store_true", help="print every SQL statement of each page with its time")
     parser.add_argument("--explain", action="store_true",
                         help="print the plan of each statement taking 1 ms or more (EXPLAIN QUERY PLAN on SQLite, "
@@ -1095,81 +1548,55 @@ def main() -> None:
                              "time goes (needs .venv/bin/py-spy; costs a little CPU, so not for the reported numbers)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"markdown file (default {RESULTS})")
     args = parser.parse_args()
+    if args.small_products is None:
+        args.small_products = SMALL_PRODUCTS if args.products > SMALL_PRODUCTS else max(1, args.products // 10)
+    return args
 
+
+def main() -> None:
+    args = parse_args()
     if args.drop:
-        drop_pg_database()
+        drop_pg_database(PG_DATABASE)
+        drop_pg_database(PG_SMALL_DATABASE)
         return
     if not (BIN / "gunicorn").exists():
         sys.exit(f"{BIN / 'gunicorn'} is missing: install gunicorn into the virtualenv")
-    if subprocess.run(["which", "wrk"], capture_output=True).returncode:
+    if subprocess.run(["which", "wrk"], capture_output=True, check=False).returncode:
         sys.exit("wrk is missing: apt-get install -y wrk")
-    have_redis = not subprocess.run(["which", "redis-server"], capture_output=True).returncode
-    modes = args.cache or (["off", "local", "redis"] if have_redis else ["off", "local"])
-    if unknown := set(modes) - set(CACHE_MODES):
-        sys.exit(f"unknown cache mode(s): {', '.join(sorted(unknown))}")
-    if "redis" in modes and not have_redis:
-        sys.exit("redis-server is missing: apt-get install -y redis-server, or leave out --cache redis")
+    if set(args.modes) - {"cold"} and subprocess.run(["which", "redis-server"], capture_output=True, check=False).returncode:
+        sys.exit("redis-server is missing (the miss and hit modes need it): apt-get install -y redis-server, "
+                 "or --modes cold")
     WORKDIR.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now()
     facts = machine_facts()
     names = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    typical, worst = estimate_minutes(args, len(names), args.modes, args.visitors)
+    log(f"{len(names)} database(s) × {load_runs_per_database(args, args.modes, args.visitors)} load runs of "
+        f"{args.warmup} + {args.duration} s: about {typical:.0f} min on a quiet machine, up to {worst:.0f} min if "
+        "other processes keep it busy (waits and repeated runs)")
     runs: dict[str, dict] = {}
-    notes: set[str] = set()
-    failed = False
     try:
         for name in names:
-            target = make_target(name)
-            seed_seconds = prepare(target, args.products, args.skip_seed)
-            pages = pick_pages(make_app(target))
-            log(f"{name}: category {pages.category} ({pages.category_products} products), search "
-                f"{pages.search} ({pages.search_hits}), rare {pages.rare_search} ({pages.rare_hits}), "
-                f"{len(pages.products)} product pages")
-            queries = count_queries(target, pages, args.sql_log, args.explain)
-            for q in queries:
-                log(f"  {q.queries:3d} queries  {q.sql_ms:7.1f} ms SQL  {q.request_ms:7.1f} ms  {q.cpu_ms:7.1f} ms CPU  "
-                    f"{q.status} {q.cache or '-':>8}  {q.url}")
-            load: list[LoadResult] = []
-            servers = {}
-            for mode in modes:
-                redis = Redis() if mode == "redis" else None
-                try:
-                    app_config = None
-                    if redis:
-                        redis.__enter__()
-                        if not redis_url_works(target, redis, args.workers, pages.home):
-                            notes.add(REDIS_NOTE)
-                            log("REDIS_URL is not picked up by the app: configuring the cache through create_app()")
-                            app_config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis.url}
-                    with Server(target, args.workers, mode, redis.url if redis else None, app_config) as server:
-                        server.redis_pid = redis.process.pid if redis else None
-                        load += load_test(server, pages, args)
-                        command = server.command_text()
-                finally:
-                    if redis:
-                        redis.__exit__()
-                servers[mode] = (command, server.worker_timeouts())
-                if servers[mode][1]:
-                    log(f"{name}: gunicorn killed a worker {servers[mode][1]} times (WORKER TIMEOUT, see "
-                        f"{server.log_path})")
-            failed |= not all(r.ok for r in load)
-            runs[name] = {"pages": pages, "queries": queries, "load": load, "servers": servers,
-                          "seed_seconds": seed_seconds}
+            runs[name] = run_ = bench_database(name, args, args.modes, args.visitors)
             (WORKDIR / f"results-{name}.json").write_text(json.dumps({
-                "pages": asdict(pages), "load": [asdict(r) for r in load],
-                "queries": [{k: v for k, v in asdict(q).items() if k != "statements"} for q in queries],
+                "pages": asdict(run_["pages"]), "small_pages": asdict(run_["small_pages"]),
+                "load": [asdict(r) for r in run_["load"]], "warnings": run_["warnings"],
+                "queries": [{k: v for k, v in asdict(q).items() if k != "statements"}
+                            for q in run_["queries"] + run_["small_queries"]],
             }, indent=2))
     finally:
         if "postgres" in names and not args.keep:
-            drop_pg_database()
+            drop_pg_database(PG_DATABASE)
+            drop_pg_database(PG_SMALL_DATABASE)
         elif "postgres" in names:
-            log(f"keeping PostgreSQL database {PG_DATABASE}")
+            log(f"keeping PostgreSQL databases {PG_DATABASE} and {PG_SMALL_DATABASE}")
 
-    text = report(runs, args, facts, started, notes)
+    text = report(runs, args, facts, started)
     print()
     print(text)
     args.output.write_text(text)
     log(f"wrote {args.output}")
-    if failed:
+    if not all(r.ok for run_ in runs.values() for r in run_["load"]):
         sys.exit("some requests failed (errors other than 200 or timeouts): see the wrk output above")
 
 

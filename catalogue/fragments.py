@@ -36,8 +36,9 @@ def product_grid(items, heading_level: int = 2) -> Markup:
     if store is not None:
         for product_id, value in zip(ids, store.get_many(keys), strict=True):
             if value is not None:
-                moment, _, fragment = value.decode().partition("|")
+                moment, unit_id, fragment = value.decode().split("|", 2)
                 changes.changes_at(datetime.fromtimestamp(int(moment), UTC) if moment != "0" else None)
+                changes.shows(changes.unit(int(unit_id)))
                 html[product_id] = fragment
     missing = [i for i in ids if i not in html]
     if missing:
@@ -49,10 +50,11 @@ def product_grid(items, heading_level: int = 2) -> Markup:
         for card, fragment in zip(cards, rendered, strict=False):
             html[card.id] = fragment
             changes.changes_at(card.changes_at)
+            changes.shows(changes.unit(card.unit_id))  # the card names its unit
             if store is not None:
                 seconds = changes.seconds_until(lifetime, card.changes_at)
                 moment = int(card.changes_at.timestamp()) if card.changes_at else 0
-                store.put(keys[ids.index(card.id)], f"{moment}|{fragment}".encode(),
+                store.put(keys[ids.index(card.id)], f"{moment}|{card.unit_id}|{fragment}".encode(),
                           tags=(changes.product(card.id), changes.unit(card.unit_id), changes.SITE),
                           seconds=seconds, since=since)
     return Markup('<ul class="product-grid">' + "".join(html[i] for i in ids if i in html) + "</ul>")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from babel import dates
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
@@ -85,6 +85,17 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def page_url(number: int | None) -> str:
+    """url_with(page=number) for a list's page links (None: the first page), the rest of the address worked out
+    once per request rather than once per link."""
+    base = g.get("page_url_base")
+    if base is None:
+        base = g.page_url_base = url_with(page=None)
+    if number is None:
+        return base
+    return f"{base}{'&' if '?' in base else '?'}page={int(number)}"
+
+
 def canonical_url() -> str:
     """This page's address without its query string, from SITE_URL when set (never from the Host header)."""
     return absolute(request.path if not request.script_root else request.script_root + request.path)
@@ -107,6 +118,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(oslo_datetime)
     app.add_template_filter(oslo_date)
     app.add_template_global(url_with)
+    app.add_template_global(page_url)
 
     app.add_template_global(canonical_url)
     app.add_template_global(same_for_everyone)

@@ -42,7 +42,8 @@ def cart_count() -> int:
 
 
 # The page cache fills in each visitor's menu on cached pages, and asks the cart for the count.
-bp.record_once(lambda state: state.app.extensions.setdefault("cart_count", cart_count))
+bp.record_once(lambda state: state.app.extensions.update(
+    cart_count=cart_count, cart_count_in=lambda data: sum(cart.clean(data.get("cart")).values())))
 
 
 @bp.app_context_processor

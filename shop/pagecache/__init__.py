@@ -25,9 +25,11 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalogue import changes
 from shop.core.time import OSLO, utcnow
+from shop.pagecache.edge import EdgeCache
 from shop.pagecache.store import MemoryStore, RedisStore
 
 CACHEABLE_ENDPOINTS = frozenset({
@@ -44,7 +46,7 @@ def marker(name: str) -> Markup:
     return Markup(f"<!--hole:{name}-->")
 
 
-_MARKERS = {name: marker(name).encode() for name in HOLES}
+MARKERS = {name: marker(name).encode() for name in HOLES}
 
 
 def holes_open() -> bool:
@@ -54,15 +56,10 @@ def holes_open() -> bool:
 
 def fill(body: bytes) -> bytes:
     """Put this visitor's menu and messages into a page kept with holes."""
-    for name, mark in _MARKERS.items():
+    for name, mark in MARKERS.items():
         if mark in body:
             body = body.replace(mark, _hole(name).encode())
     return body
-
-
-# The menu of a visitor who is not logged in depends only on the language, the page and the cart count:
-# render it once per combination and process (it has no token: only the logged-in menu has a form).
-_GUEST_MENUS: dict[tuple, str] = {}
 
 
 def _hole(name: str) -> str:
@@ -70,21 +67,28 @@ def _hole(name: str) -> str:
         return render_template("_holes/flashes.html") if session.get("_flashes") else ""
     if "_user_id" in session and current_user.is_authenticated:  # a guest's hit never loads a user
         return render_template("_holes/nav.html")
+    # A guest's menu depends only on the language, the page and the cart count: render it once per
+    # combination and process (it has no token: only the logged-in menu has a form).
     from_cart = current_app.extensions.get("cart_count", lambda: 0)()
     key = (str(get_locale()), request.endpoint, from_cart)
-    menu = _GUEST_MENUS.get(key)
+    menus = current_app.extensions.setdefault("guest_menus", {})
+    menu = menus.get(key)
     if menu is None:
         menu = render_template("_holes/nav.html")
-        if len(_GUEST_MENUS) < 1000:
-            _GUEST_MENUS[key] = menu
+        if len(menus) < 1000:
+            menus[key] = menu
     return menu
 
 
-def _key() -> str:
-    # The host is part of the key: pages carry absolute links (canonical, OpenGraph) built from it when
-    # SITE_URL is not set; the Oslo date, because collections start and end by the day.
+def key_for(app: Flask, host: str, locale: str, full_path: str) -> str:
+    """Where a page is kept. The host is part of it: pages carry absolute links (canonical, OpenGraph) built
+    from it when SITE_URL is not set; the Oslo date, because collections start and end by the day."""
     today = utcnow().astimezone(OSLO).date().isoformat()
-    return f"page:{current_app.extensions['page_version']}:{request.host}:{get_locale()}:{today}:{request.full_path}"
+    return f"page:{app.extensions['page_version']}:{host}:{locale}:{today}:{full_path}"
+
+
+def _key() -> str:
+    return key_for(current_app, request.host, str(get_locale()), request.full_path)
 
 
 def _cacheable() -> bool:
@@ -178,6 +182,12 @@ def register(app: Flask) -> None:
     # a hit costs a cookie read, one GET from the store and the holes.
     hooks = app.before_request_funcs.setdefault(None, [])
     hooks.insert(1 if hooks else 0, serve_cached)
+
+    # Guests' hits are answered in front of Flask (edge.py); ProxyFix, when there, stays in front of that.
+    if isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app.app = EdgeCache(app, app.wsgi_app.app)
+    else:
+        app.wsgi_app = EdgeCache(app, app.wsgi_app)
 
     @app.after_request
     def keep(response: Response) -> Response:

@@ -123,7 +123,7 @@ def browse(session: Session, filters: Filters, *, page: int = 1, per_page: int =
             if found is not None:
                 return _page_of(found, page=page, per_page=per_page, load=cards if load_cards else None,
                                 session=session)
-        key = repr(sorted((k, v) for k, v in vars(filters).items() if k != "sort"))
+        key = repr(sorted((k, v) for k, v in vars(filters).items() if k != "sort"))  # the order changes no count
         count = lambda counted: fragments.kept_count(key, tags, counted)
     ids = paginate(session, ordered, page=page, per_page=per_page, count=count)
     return ids.with_items(cards(session, ids.items)) if load_cards else ids
@@ -373,6 +373,9 @@ class Maker:
         return str(REGIONS[self.region])
 
 
+SHELVES_AND_MAKERS = "shelves-and-makers"
+
+
 def shelves_and_makers(session: Session) -> tuple[list[tuple[Shelf, list[Shelf]]], list[Maker]]:
     """The category tree (as category_tree) and the active units (as active_units), kept as plain values until
     the lists change (catalogue.fragments.kept), so a list page that is not cached does not load them."""
@@ -384,7 +387,7 @@ def shelves_and_makers(session: Session) -> tuple[list[tuple[Shelf, list[Shelf]]
             "units": [[u.id, u.slug, u.name, u.region] for u in active_units(session)],
         })
 
-    kept = json.loads(fragments.kept("shelves-and-makers", [changes.LISTINGS], snapshot))
+    kept = json.loads(fragments.kept(SHELVES_AND_MAKERS, [changes.LISTINGS], snapshot))
     tree = []
     for top_row, child_rows in kept["tree"]:
         top = Shelf(*top_row)

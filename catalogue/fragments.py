@@ -13,7 +13,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from flask import current_app, render_template
+from flask import current_app, g, has_request_context, render_template
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -33,12 +33,14 @@ def product_grid(items, heading_level: int = 2) -> Markup:
     locale = str(get_locale())
     keys = [_key(locale, heading_level, i) for i in ids]
     html: dict[int, str] = {}
+    units: set[int] = set()  # each card names its unit
     if store is not None:
         for product_id, value in zip(ids, store.get_many(keys), strict=True):
             if value is not None:
                 moment, unit_id, fragment = value.decode().split("|", 2)
-                changes.changes_at(datetime.fromtimestamp(int(moment), UTC) if moment != "0" else None)
-                changes.shows(changes.unit(int(unit_id)))
+                if moment != "0":
+                    changes.changes_at(datetime.fromtimestamp(int(moment), UTC))
+                units.add(int(unit_id))
                 html[product_id] = fragment
     missing = [i for i in ids if i not in html]
     if missing:
@@ -50,13 +52,14 @@ def product_grid(items, heading_level: int = 2) -> Markup:
         for card, fragment in zip(cards, rendered, strict=False):
             html[card.id] = fragment
             changes.changes_at(card.changes_at)
-            changes.shows(changes.unit(card.unit_id))  # the card names its unit
+            units.add(card.unit_id)
             if store is not None:
                 seconds = changes.seconds_until(lifetime, card.changes_at)
                 moment = int(card.changes_at.timestamp()) if card.changes_at else 0
                 store.put(keys[ids.index(card.id)], f"{moment}|{card.unit_id}|{fragment}".encode(),
                           tags=(changes.product(card.id), changes.unit(card.unit_id), changes.SITE),
                           seconds=seconds, since=since)
+    changes.shows(*(changes.unit(u) for u in units))
     return Markup('<ul class="product-grid">' + "".join(html[i] for i in ids if i in html) + "</ul>")
 
 
@@ -78,14 +81,27 @@ def enabled() -> bool:
     return bool(current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS"))
 
 
+def _part_key(name: str) -> str:
+    return f"part:{current_app.extensions['page_version']}:{get_locale()}:{name}"
+
+
+def prefetch(*names: str) -> None:
+    """Read these kept parts in one round trip to the store, for the kept() calls of this request to come."""
+    if not enabled() or not has_request_context():
+        return
+    keys = [_part_key(name) for name in names]
+    g.setdefault("kept_parts", {}).update(zip(keys, current_app.extensions["page_store"].get_many(keys), strict=True))
+
+
 def kept(name: str, tags, render) -> str:
     """A part of a page kept under its own key and tags (the filter form of a list, say): render() makes it
     when it is not kept. Only parts that are the same for every visitor with the same address belong here."""
     lifetime = current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS")
     store = current_app.extensions["page_store"] if lifetime else None
-    key = f"part:{current_app.extensions['page_version']}:{get_locale()}:{name}"
+    key = _part_key(name)
     if store is not None:
-        value = store.get(key)
+        fetched = g.get("kept_parts", {}) if has_request_context() else {}
+        value = fetched.pop(key) if key in fetched else store.get(key)
         if value is not None:
             return value.decode()
         since = current_app.extensions["page_since"]()
@@ -95,10 +111,14 @@ def kept(name: str, tags, render) -> str:
     return value
 
 
+def count_name(name: str) -> str:
+    return f"count:{hashlib.sha1(name.encode()).hexdigest()}"
+
+
 def kept_count(name: str, tags, counted) -> int:
     """A number of matches kept until the lists change (a category's 3 700 products are not counted again on
     every page that is not cached); counted() counts them."""
-    return int(kept(f"count:{hashlib.sha1(name.encode()).hexdigest()}", tags, lambda: str(counted())))
+    return int(kept(count_name(name), tags, lambda: str(counted())))
 
 
 def kept_record(name: str, make) -> dict | None:

@@ -72,6 +72,7 @@ def products():
 
 @bp.get("/kategori/<slug>")
 def category(slug: str):
+    fragments.prefetch(listing.SHELVES_AND_MAKERS, _filters_name())
     tree, units = listing.shelves_and_makers(db.session)
     category, children = listing.find_category(tree, slug)
     if category is None:
@@ -91,6 +92,11 @@ def _product_list(
 ):
     """Parse the filters, fetch one page and render it; bad parameters give 400 with the message by the field."""
     changes.shows(changes.LISTINGS)
+    # The filter form is the same for every visitor at this address (whichever page of the list): it is kept,
+    # unless it shows errors; it and the categories and units come from the store in one round trip.
+    filters_name = _filters_name()
+    if shelves is None:
+        fragments.prefetch(listing.SHELVES_AND_MAKERS, filters_name)
     tree, units = shelves or listing.shelves_and_makers(db.session)
     form = FilterForm(request.args, units=units, with_relevance=searching and bool(request.args.get("q", "").strip()))
     valid = form.validate()
@@ -112,15 +118,17 @@ def _product_list(
     def filter_form():
         return render_template("catalogue/_filters.html", form=form, searching=searching)
 
-    # The filter form is the same for every visitor at this address (whichever page of the list): keep it,
-    # unless it shows errors.
-    wanted = sorted((k, v) for k, v in request.args.items(multi=True) if k != "page")
-    filter_html = Markup(fragments.kept(f"filters:{request.path}?{urlencode(wanted)}", [changes.LISTINGS], filter_form)
-                         if valid else filter_form())
+    filter_html = Markup(fragments.kept(filters_name, [changes.LISTINGS], filter_form) if valid else filter_form())
     return render_template(
         template, form=form, result=result, category=category, heading=heading, filters=filters,
         tree=tree, subcategories=children, filter_html=filter_html,
     ), status
+
+
+def _filters_name() -> str:
+    """What a list's filter form is kept under: its address without the page number."""
+    wanted = sorted((k, v) for k, v in request.args.items(multi=True) if k != "page")
+    return f"filters:{request.path}?{urlencode(wanted)}"
 
 
 def _page_number() -> int:

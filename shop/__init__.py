@@ -54,6 +54,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.localize_callback = str
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     import_models()
     # The storefront (catalogue) asks about stock through this; it does not import inventory,
     # which depends on it (DESIGN.md: inventory → catalogue, shop → both).

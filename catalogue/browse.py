@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from catalogue import changes, fragments
 from catalogue.models import REGIONS, Category, Product, ProductImage, Unit, on_sale, select_for_sale
 from catalogue.search import matching
 from catalogue.services import Availability, availability
@@ -115,8 +116,6 @@ def browse(session: Session, filters: Filters, *, page: int = 1, per_page: int =
     ordered = stmt.order_by(*_ordering(filters.sort, rank))
     count = None
     if keep_count:
-        from catalogue import changes, fragments
-
         tags = [changes.LISTINGS] + ([changes.IN_STOCK_LISTS] if filters.in_stock else [])
         if filters.query and fragments.enabled():
             found = _kept_matches(session, ordered, filters, tags)
@@ -135,8 +134,6 @@ KEPT_MATCHES = 5000
 def _kept_matches(session: Session, ordered: Select, filters: Filters, tags: list[str]) -> list[int] | None:
     """Every match of a search in order, read once and kept until the lists change (None: too many to keep,
     page through the database instead). Each page of the search, and its count, come from the one list."""
-    from catalogue import fragments
-
     key = "matches:" + hashlib.sha1(repr(sorted(vars(filters).items())).encode()).hexdigest()
     kept = fragments.kept(key, tags, lambda: json.dumps(list(session.scalars(ordered.limit(KEPT_MATCHES + 1)))))
     ids = json.loads(kept)
@@ -379,8 +376,6 @@ SHELVES_AND_MAKERS = "shelves-and-makers"
 def shelves_and_makers(session: Session) -> tuple[list[tuple[Shelf, list[Shelf]]], list[Maker]]:
     """The category tree (as category_tree) and the active units (as active_units), kept as plain values until
     the lists change (catalogue.fragments.kept), so a list page that is not cached does not load them."""
-    from catalogue import changes, fragments
-
     def snapshot() -> str:
         return json.dumps({
             "tree": [[_shelf_row(top), [_shelf_row(c) for c in children]] for top, children in category_tree(session)],

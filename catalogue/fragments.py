@@ -22,8 +22,9 @@ from catalogue import changes
 SEPARATOR = "<!--/card-->"  # between cards in one render; escaped text cannot contain it
 
 
-def product_grid(items, heading_level: int = 2) -> Markup:
-    """The grid of cards for these products (Card objects, or product ids in order), cached per card."""
+def product_grid(items, heading_level: int = 2, *, load) -> Markup:
+    """The grid of cards for these products (Card objects, or product ids in order), cached per card;
+    load(ids) reads the cards of the ids whose fragments are not kept."""
     if not items:
         return Markup("")
     ids = [item if isinstance(item, int) else item.id for item in items]
@@ -44,11 +45,12 @@ def product_grid(items, heading_level: int = 2) -> Markup:
                 html[product_id] = fragment
     missing = [i for i in ids if i not in html]
     if missing:
-        cards = _cards([item for item in items if not isinstance(item, int)] or missing)
-        cards = [card for card in cards if card.id in set(missing)]
+        # Before reading: a change committed after this moment keeps what is read now out of the store.
+        since = current_app.extensions["page_since"]() if store is not None else None
+        given = [item for item in items if not isinstance(item, int)]
+        cards = [card for card in (given or load(missing)) if card.id in set(missing)]
         rendered = render_template("catalogue/_cards.html", cards=cards, heading_level=heading_level,
                                    separator=Markup(SEPARATOR)).split(SEPARATOR)
-        since = current_app.extensions["page_since"]() if store is not None else None
         for card, fragment in zip(cards, rendered, strict=False):
             html[card.id] = fragment
             changes.changes_at(card.changes_at)
@@ -61,15 +63,6 @@ def product_grid(items, heading_level: int = 2) -> Markup:
                           seconds=seconds, since=since)
     changes.shows(*(changes.unit(u) for u in units))
     return Markup('<ul class="product-grid">' + "".join(html[i] for i in ids if i in html) + "</ul>")
-
-
-def _cards(items):
-    if items and isinstance(items[0], int):
-        from catalogue.browse import cards
-        from shop.extensions import db
-
-        return cards(db.session, items)
-    return items
 
 
 def _key(locale: str, heading_level: int, product_id: int) -> str:

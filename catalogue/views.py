@@ -22,7 +22,6 @@ from wtforms.validators import Optional
 from catalogue import browse as listing
 from catalogue import changes, collections, fragments
 from catalogue.forms import FilterForm, options
-from catalogue.fragments import product_grid
 from catalogue.models import REGIONS
 from catalogue.seo import product_jsonld
 from catalogue.services import availability, availability_label
@@ -34,8 +33,15 @@ from shop.core.urls import site_url
 from shop.extensions import db
 
 bp = Blueprint("catalogue", __name__)
-bp.add_app_template_global(product_grid)
 bp.add_app_template_filter(availability_label)
+
+
+@bp.app_template_global()
+def product_grid(items, heading_level: int = 2) -> Markup:
+    """A grid of product cards (catalogue.fragments.product_grid), for every template."""
+    return fragments.product_grid(items, heading_level, load=lambda ids: listing.cards(db.session, ids))
+
+
 FEATURED_ON_HOME = 8
 
 

@@ -29,8 +29,7 @@ def product_grid(items, heading_level: int = 2, *, load) -> Markup:
         return Markup("")
     ids = [item if isinstance(item, int) else item.id for item in items]
     changes.shows_products(ids)
-    lifetime = current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS")
-    store = current_app.extensions["page_store"] if lifetime else None
+    store, lifetime = _store()
     locale = str(get_locale())
     keys = [_key(locale, heading_level, i) for i in ids]
     html: dict[int, str] = {}
@@ -69,9 +68,15 @@ def _key(locale: str, heading_level: int, product_id: int) -> str:
     return f"card:{current_app.extensions['page_version']}:{locale}:{heading_level}:{product_id}"
 
 
+def _store():
+    """The page cache's store and how long fragments live in it, or (None, 0) when they are not kept."""
+    lifetime = current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS")
+    return (current_app.extensions["page_store"] if lifetime else None), lifetime
+
+
 def enabled() -> bool:
     """Are fragments kept (FRAGMENT_CACHE_SECONDS above 0)?"""
-    return bool(current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS"))
+    return _store()[0] is not None
 
 
 def _part_key(name: str) -> str:
@@ -89,8 +94,7 @@ def prefetch(*names: str) -> None:
 def kept(name: str, tags, render) -> str:
     """A part of a page kept under its own key and tags (the filter form of a list, say): render() makes it
     when it is not kept. Only parts that are the same for every visitor with the same address belong here."""
-    lifetime = current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS")
-    store = current_app.extensions["page_store"] if lifetime else None
+    store, lifetime = _store()
     key = _part_key(name)
     if store is not None:
         fetched = g.get("kept_parts", {}) if has_request_context() else {}
@@ -117,8 +121,7 @@ def kept_count(name: str, tags, counted) -> int:
 def kept_record(name: str, make) -> dict | None:
     """A record of a page's parts kept under the tags it names (make() returns a JSON-able dict with "tags" and
     "changes_at", a timestamp or None, or None for nothing to keep); the page showing it gets its tags."""
-    lifetime = current_app.extensions["page_lifetime"]("FRAGMENT_CACHE_SECONDS")
-    store = current_app.extensions["page_store"] if lifetime else None
+    store, lifetime = _store()
     key = f"record:{current_app.extensions['page_version']}:{get_locale()}:{name}"
     record = None
     if store is not None:

@@ -104,38 +104,67 @@ def _ordering(sort: str, rank):
 
 
 def browse(session: Session, filters: Filters, *, page: int = 1, per_page: int = 24, load_cards: bool = True,
-           keep_count: bool = False) -> Page:
+           keep_count: bool = False, kept_as: str | None = None) -> Page:
     """Return one page of published products matching the filters: their cards, or (load_cards=False) their
     ids, for catalogue.fragments.product_grid to show from the cached cards. With keep_count the number of
-    matches is kept (catalogue.fragments.kept_count) until the lists change, rather than counted each time.
+    matches is kept (catalogue.fragments.kept_count) until the lists change, rather than counted each time;
+    with kept_as (a name for this page of this list, its address say) the page's ids are kept too, so a
+    list page that is not cached builds no statement and asks the database nothing.
+
+    A list filtered on stock changes when any hold expires: what is kept of it, and the page showing it, are
+    kept no longer than that.
 
     Raises:
         PageOutOfRange: page is past the last page (page 1 of an empty result is fine).
     """
-    stmt, rank = _filtered(session, filters)
-    ordered = stmt.order_by(*_ordering(filters.sort, rank))
-    count = None
-    if keep_count:
-        tags = [changes.LISTINGS] + ([changes.IN_STOCK_LISTS] if filters.in_stock else [])
+    def ordered() -> Select:
+        stmt, rank = _filtered(session, filters)
+        return stmt.order_by(*_ordering(filters.sort, rank))
+
+    load = cards if load_cards else None
+    if not keep_count:
+        found = paginate(session, ordered(), page=page, per_page=per_page)
+        return found.with_items(load(session, found.items)) if load else found
+    tags = [changes.LISTINGS] + ([changes.IN_STOCK_LISTS] if filters.in_stock else [])
+    until = stock_source().next_hold_expiry(session) if filters.in_stock else None
+    changes.changes_at(until)  # the page showing the list, too
+    key = repr(sorted((k, v) for k, v in vars(filters).items() if k != "sort"))  # the order changes no count
+
+    def found_page() -> Page:
         if filters.query and fragments.enabled():
-            found = _kept_matches(session, ordered, filters, tags)
-            if found is not None:
-                return _page_of(found, page=page, per_page=per_page, load=cards if load_cards else None,
-                                session=session)
-        key = repr(sorted((k, v) for k, v in vars(filters).items() if k != "sort"))  # the order changes no count
-        count = lambda counted: fragments.kept_count(key, tags, counted)
-    ids = paginate(session, ordered, page=page, per_page=per_page, count=count)
-    return ids.with_items(cards(session, ids.items)) if load_cards else ids
+            matches = _kept_matches(session, ordered, filters, tags, until)
+            if matches is not None:
+                return _page_of(matches, page=page, per_page=per_page, load=None, session=session)
+        return paginate(session, ordered(), page=page, per_page=per_page,
+                        count=lambda counted: fragments.kept_count(key, tags, counted, until=until))
+
+    if kept_as is None or not fragments.enabled():
+        found = found_page()
+    else:
+        def page_record() -> str:
+            found = found_page()
+            return json.dumps([found.total, found.items])
+
+        total, ids = json.loads(fragments.kept(page_name(kept_as, page, per_page), tags, page_record, until=until))
+        found = Page(items=ids, total=total, page=page, per_page=per_page)
+    return found.with_items(load(session, found.items)) if load else found
+
+
+def page_name(kept_as: str, page: int, per_page: int) -> str:
+    """What browse(kept_as=...) keeps a page of a list under (for catalogue.fragments.prefetch)."""
+    return f"ids:{per_page}:{page}:{hashlib.sha1(kept_as.encode()).hexdigest()}"
 
 
 KEPT_MATCHES = 5000
 
 
-def _kept_matches(session: Session, ordered: Select, filters: Filters, tags: list[str]) -> list[int] | None:
+def _kept_matches(session: Session, ordered, filters: Filters, tags: list[str], until) -> list[int] | None:
     """Every match of a search in order, read once and kept until the lists change (None: too many to keep,
-    page through the database instead). Each page of the search, and its count, come from the one list."""
+    page through the database instead). Each page of the search, and its count, come from the one list;
+    ordered() builds the statement, only when the list is not kept."""
     key = "matches:" + hashlib.sha1(repr(sorted(vars(filters).items())).encode()).hexdigest()
-    kept = fragments.kept(key, tags, lambda: json.dumps(list(session.scalars(ordered.limit(KEPT_MATCHES + 1)))))
+    kept = fragments.kept(key, tags, lambda: json.dumps(list(session.scalars(ordered().limit(KEPT_MATCHES + 1)))),
+                          until=until)
     ids = json.loads(kept)
     return ids if len(ids) <= KEPT_MATCHES else None
 

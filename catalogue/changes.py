@@ -14,6 +14,8 @@ beyond that.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import g, has_request_context
@@ -58,6 +60,33 @@ def changes_at(moment: datetime | None) -> None:
         until = g.get("page_changes_at")
         if until is None or moment < until:
             g.page_changes_at = moment
+
+
+@dataclass
+class Shown:
+    """What one part of a page showed (recorded()): its tags, and when it next changes by itself."""
+
+    tags: set[str] = field(default_factory=set)
+    changes_at: datetime | None = None
+
+
+@contextmanager
+def recorded():
+    """Record what the part of the page rendered in this block shows, apart from the rest of the page, so the
+    part can be kept under its own tags; the page shows it too."""
+    shown = Shown()
+    if not has_request_context():
+        yield shown
+        return
+    tags, until = g.pop("page_tags", set()), g.pop("page_changes_at", None)
+    try:
+        yield shown
+    finally:
+        shown.tags, shown.changes_at = g.pop("page_tags", set()), g.pop("page_changes_at", None)
+        g.page_tags = tags | shown.tags
+        if until is not None:
+            g.page_changes_at = until
+        changes_at(shown.changes_at)
 
 
 def seconds_until(lifetime: int, moment: datetime | None) -> int:

@@ -91,9 +91,10 @@ def prefetch(*names: str) -> None:
     g.setdefault("kept_parts", {}).update(zip(keys, current_app.extensions["page_store"].get_many(keys), strict=True))
 
 
-def kept(name: str, tags, render) -> str:
+def kept(name: str, tags, render, *, until: datetime | None = None) -> str:
     """A part of a page kept under its own key and tags (the filter form of a list, say): render() makes it
-    when it is not kept. Only parts that are the same for every visitor with the same address belong here."""
+    when it is not kept, and it is kept no later than until (when what it shows changes by itself: a hold
+    expiring). Only parts that are the same for every visitor with the same address belong here."""
     store, lifetime = _store()
     key = _part_key(name)
     if store is not None:
@@ -104,7 +105,8 @@ def kept(name: str, tags, render) -> str:
         since = current_app.extensions["page_since"]()
     value = render()
     if store is not None:
-        store.put(key, str(value).encode(), tags=(*tags, changes.SITE), seconds=lifetime, since=since)
+        store.put(key, str(value).encode(), tags=(*tags, changes.SITE), seconds=changes.seconds_until(lifetime, until),
+                  since=since)
     return value
 
 
@@ -112,10 +114,10 @@ def count_name(name: str) -> str:
     return f"count:{hashlib.sha1(name.encode()).hexdigest()}"
 
 
-def kept_count(name: str, tags, counted) -> int:
+def kept_count(name: str, tags, counted, *, until: datetime | None = None) -> int:
     """A number of matches kept until the lists change (a category's 3 700 products are not counted again on
     every page that is not cached); counted() counts them."""
-    return int(kept(count_name(name), tags, lambda: str(counted())))
+    return int(kept(count_name(name), tags, lambda: str(counted()), until=until))
 
 
 def kept_record(name: str, make) -> dict | None:

@@ -78,7 +78,7 @@ def products():
 
 @bp.get("/kategori/<slug>")
 def category(slug: str):
-    fragments.prefetch(listing.SHELVES_AND_MAKERS, _filters_name())
+    _prefetch_list()
     tree, units = listing.shelves_and_makers(db.session)
     category, children = listing.find_category(tree, slug)
     if category is None:
@@ -100,25 +100,27 @@ def _product_list(
     changes.shows(changes.LISTINGS)
     # The filter form is the same for every visitor at this address (whichever page of the list): it is kept,
     # unless it shows errors; it and the categories and units come from the store in one round trip.
-    filters_name = _filters_name()
+    # So is the page's list of product ids (browse's kept_as): all three come from the store in one round trip.
     if shelves is None:
-        fragments.prefetch(listing.SHELVES_AND_MAKERS, filters_name)
+        _prefetch_list()
+    page = _page_number()
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
+    address = _address_without_page()
+    filters_name = "filters:" + address
     tree, units = shelves or listing.shelves_and_makers(db.session)
     form = FilterForm(request.args, units=units, with_relevance=searching and bool(request.args.get("q", "").strip()))
     valid = form.validate()
-    page = _page_number()
     filters = form.filters(units, category_ids=[category.id] + [c.id for c in children] if category else None)
     if searching and not filters.query:
         result = None
     else:
         try:
-            result = listing.browse(db.session, filters, page=page, per_page=current_app.config["PRODUCTS_PER_PAGE"],
-                                    load_cards=False, keep_count=True)
+            result = listing.browse(db.session, filters, page=page, per_page=per_page, load_cards=False,
+                                    keep_count=True, kept_as=address if valid else None)
         except PageOutOfRange:
             abort_with_message(404, _("That page number is past the last page of results."))
-    if filters.in_stock:  # its members change with any stock, and when any hold expires
+    if filters.in_stock:  # its members change with any stock (and when a hold expires: browse says when)
         changes.shows(changes.IN_STOCK_LISTS)
-        changes.changes_at(listing.stock_source().next_hold_expiry(db.session))
     status = 200 if valid else 400
 
     def filter_form():
@@ -131,10 +133,18 @@ def _product_list(
     ), status
 
 
-def _filters_name() -> str:
-    """What a list's filter form is kept under: its address without the page number."""
+def _prefetch_list() -> None:
+    """Read what a list page keeps (its categories and units, filter form and page of ids) in one round trip."""
+    address = _address_without_page()
+    fragments.prefetch(listing.SHELVES_AND_MAKERS, "filters:" + address,
+                       listing.page_name(address, _page_number(), current_app.config["PRODUCTS_PER_PAGE"]))
+
+
+def _address_without_page() -> str:
+    """This list's address without the page number, its parameters sorted: what its filter form and its pages
+    are kept under (the same filters, whichever page)."""
     wanted = sorted((k, v) for k, v in request.args.items(multi=True) if k != "page")
-    return f"filters:{request.path}?{urlencode(wanted)}"
+    return f"{request.path}?{urlencode(wanted)}"
 
 
 def _page_number() -> int:
@@ -169,16 +179,19 @@ def _product_parts(slug: str) -> dict | None:
         product, status, pictures, url=url, unit_url=site_url("catalogue.unit", slug=product.unit.slug),
         image_url=lambda p: site_url("site.media", filename=f"{p.storage_key}/{p.widths[-1]}.jpg"),
     )
-    description, og, head, body = render_template(
-        "catalogue/_product.html", product=product, availability=status, pictures=pictures, jsonld=jsonld,
-        separator=Markup(fragments.SEPARATOR),
-    ).split(fragments.SEPARATOR)
+    with changes.recorded() as related:  # the "more from" cards: kept with the page, and invalidated with them
+        description, og, head, body = render_template(
+            "catalogue/_product.html", product=product, availability=status, pictures=pictures, jsonld=jsonld,
+            related=listing.related_ids(db.session, product), separator=Markup(fragments.SEPARATOR),
+        ).split(fragments.SEPARATOR)
     category = product.category
+    if related.changes_at is not None and (changes_at is None or related.changes_at < changes_at):
+        changes_at = related.changes_at
     return {
         "title": product.title, "description": description.strip(), "canonical": url, "og": og, "head": head,
-        "body": body, "related": listing.related_ids(db.session, product), "category": category.name,
-        "tags": [changes.product(product.id), changes.unit(product.unit_id), changes.category(category.id),
-                 *([changes.category(category.parent_id)] if category.parent_id else [])],
+        "body": body,
+        "tags": sorted({changes.product(product.id), changes.unit(product.unit_id), changes.category(category.id),
+                        *([changes.category(category.parent_id)] if category.parent_id else []), *related.tags}),
         "changes_at": changes_at.timestamp() if changes_at else None,
     }
 

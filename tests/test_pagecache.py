@@ -465,6 +465,86 @@ def test_a_card_is_rendered_once_and_reused_by_every_list(page_cache, client, se
     assert "999,00" in _text(client.get("/sok?q=benk"))
 
 
+def _statements(app):
+    """The SQL statements run while the block runs (a list filled in as they run)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        seen: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting()
+
+
+def test_a_list_page_that_is_not_kept_reads_its_cards_and_ids_from_the_store_until_the_lists_change(
+        page_cache, app, client, session):
+    category = make_product(session, title="Benk i eik").category
+    session.commit()
+    app.config.update(PAGE_CACHE_SECONDS=0)  # whole pages are not kept: every request renders
+    path = f"/kategori/{category.slug}"
+    assert "Benk i eik" in _text(client.get(path))
+
+    with _statements(app) as run:
+        again = _text(client.get(path))
+    assert "Benk i eik" in again
+    assert run == [], "the page's ids, count, filters and cards were all kept"
+
+    make_product(session, title="Krakk i bjørk", category=category)
+    session.commit()
+    shown = _text(client.get(path))
+    assert "Krakk i bjørk" in shown and "Benk i eik" in shown
+    assert "2 produkter" in shown
+
+
+def test_a_list_filtered_on_stock_is_kept_no_longer_than_the_first_hold_on_stock(page_cache, app, client, session):
+    import time
+
+    product = make_product(session, title="Benk i eik", stock=1)
+    session.commit()
+    place(session, product, now=utcnow() - timedelta(minutes=14, seconds=58))  # its hold ends in 2 s
+    app.config.update(PAGE_CACHE_SECONDS=0)
+
+    page = _text(client.get("/produkter?in_stock=y"))
+    assert "Benk i eik" not in page, "held: not in stock"
+    kept = [until for key, (until, _, _) in page_cache._entries.items() if key.startswith(("part:", "count:"))
+            and not key.endswith(("shelves-and-makers",)) and "filters:" not in key]
+    assert kept, "the page of ids and the count were kept"
+    assert all(until - time.monotonic() <= 3 for until in kept), "kept no longer than the hold lasts"
+
+
+def test_a_product_page_is_invalidated_when_a_product_it_recommends_changes(page_cache, app, client, session):
+    from inventory import services as stock
+    from inventory.models import StockRecord
+
+    product = make_product(session, title="Benk i eik")
+    other = make_product(session, title="Krakk i bjørk", category=product.category, stock=0)
+    session.commit()
+    app.config.update(PAGE_CACHE_SECONDS=0)  # only the product's kept parts, with its "more from" cards
+    assert _availability(_text(client.get(f"/produkt/{product.slug}")), other.slug) == "Utsolgt"
+    with _statements(app) as run:
+        client.get(f"/produkt/{product.slug}")
+    assert run == []
+
+    record = session.query(StockRecord).filter_by(product_id=other.id).one()
+    stock.adjust(session, record.id, 10, reason="produced", now=NOW)
+    session.commit()
+
+    assert _availability(_text(client.get(f"/produkt/{product.slug}")), other.slug) == "På lager"
+
+
 def test_page_cache_clear_drops_every_kept_page(page_cache, app, client, session):
     product = make_product(session)
     session.commit()

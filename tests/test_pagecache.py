@@ -643,3 +643,39 @@ def test_the_edge_leaves_logged_in_visitors_messages_and_odd_requests_to_flask(p
         cookie.clear()
     client.set_cookie("session", "forged.value.here", domain="verkstedbutikken.test")
     assert answer(client) is None  # a cookie that does not verify
+
+
+def test_the_edge_remembers_a_verified_session_cookie_only_as_it_is_and_only_while_it_is_valid(page_cache, app,
+                                                                                              session):
+    from werkzeug.test import EnvironBuilder
+
+    from shop.pagecache.edge import EdgeCache
+
+    product = make_product(session, title="Benk i eik")
+    session.commit()
+    path = f"/produkt/{product.slug}"
+    shopper = app.test_client()
+    shopper.post("/handlekurv/legg-til", data={"product_id": product.id, "quantity": 2})
+    shopper.get(path)  # the message is read, the page kept
+    shopper.get(path)  # the shopper's menu made
+    cookie = shopper.get_cookie("session", domain="verkstedbutikken.test").value
+    edge = EdgeCache(app, None)
+
+    def answer(value):
+        environ = EnvironBuilder(path=path, method="GET", base_url="http://verkstedbutikken.test",
+                                 headers={"Cookie": f"session={value}"}).get_environ()
+        return edge.kept_answer(environ)
+
+    assert "(2" in _menu(answer(cookie)[0].decode())
+    assert cookie in app.extensions["verified_sessions"]
+    # (not the last character: its low bits are padding, which base64 ignores)
+    tampered = cookie[:-5] + ("A" if cookie[-5] != "A" else "B") + cookie[-4:]
+    assert answer(tampered) is None, "one byte changed: verified afresh, and refused"
+
+    count, _ = app.extensions["verified_sessions"][cookie]
+    app.extensions["verified_sessions"][cookie] = (count, 0.0)  # its lifetime over
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=0)  # (this test's own app)
+    import time
+
+    time.sleep(1.1)
+    assert answer(cookie) is None, "an expired cookie is verified again, and refused"

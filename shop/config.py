@@ -41,6 +41,8 @@ DEFAULTS = {
     "PAGE_CACHE_SECONDS": 6 * 3600,
     "FRAGMENT_CACHE_SECONDS": 6 * 3600,
     "PAGE_CACHE_LOCAL_SECONDS": 1,
+    # With Redis: how long a process serves a page from its own near copy (another node's change waits as long).
+    "PAGE_CACHE_NEAR_SECONDS": 0.5,
     "PAGE_CACHE_PREFIX": "vb:",
     # Card orders hold their stock this long while the customer pays.
     "PAYMENT_WINDOW_MINUTES": 15,
@@ -109,6 +111,7 @@ ENVIRONMENT = {
     "PAGE_CACHE_SECONDS": ("PAGE_CACHE_SECONDS", int),
     "FRAGMENT_CACHE_SECONDS": ("FRAGMENT_CACHE_SECONDS", int),
     "PAGE_CACHE_PREFIX": ("PAGE_CACHE_PREFIX", str),
+    "PAGE_CACHE_NEAR_SECONDS": ("PAGE_CACHE_NEAR_SECONDS", float),
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_PUBLISHABLE_KEY": ("STRIPE_PUBLISHABLE_KEY", str),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),

@@ -51,27 +51,46 @@ class EdgeCache:
         request = app.request_class(environ)
         if _unreadable(environ) or not _trusted(environ, app):
             return None
-        try:
-            rule, _ = app.create_url_adapter(request).match(return_rule=True)
-        except Exception:  # noqa: BLE001 (a redirect, 404 or 405: the app answers those)
-            return None
-        if rule.endpoint not in pagecache.CACHEABLE_ENDPOINTS or len(request.full_path) > pagecache.MAX_PATH:
+        endpoint = _endpoint(app, request)
+        if endpoint not in pagecache.CACHEABLE_ENDPOINTS or len(request.full_path) > pagecache.MAX_PATH:
             return None
         in_cart = _guest_cart(app, request)
         if in_cart is None:
             return None
         chosen = request.cookies.get(LANGUAGE_COOKIE)  # as shop.i18n.select_locale chooses
         locale = chosen if chosen in app.config["LANGUAGES"] else app.config["BABEL_DEFAULT_LOCALE"]
-        menu = app.extensions.setdefault("guest_menus", {}).get((locale, rule.endpoint, in_cart))
+        menu = app.extensions.setdefault("guest_menus", {}).get((locale, endpoint, in_cart))
         if menu is None:
             return None
-        body = pagecache.page_store(app).get(pagecache.key_for(app, request.host, locale, request.full_path))
+        body = pagecache.page_store(app).get_page(pagecache.key_for(app, request.host, locale, request.full_path))
         if body is None:
             return None
         body = body.replace(pagecache.MARKERS["nav"], menu.encode()).replace(pagecache.MARKERS["flashes"], b"")
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
                    ("X-Cache", "hit"), ("Vary", "Cookie"), *SECURITY_HEADERS.items()]
         return body, headers
+
+
+ENDPOINTS_KEPT = 10_000  # addresses whose endpoint this process remembers (then it starts again)
+
+
+def _endpoint(app: Flask, request) -> str | None:
+    """The endpoint of a GET of this path (None: a redirect, 404 or 405, which the app answers), matched once
+    per path and process: the shop's routes depend on the path alone (no host or subdomain rules)."""
+    endpoints = app.extensions.setdefault("edge_endpoints", {})
+    path = request.path
+    if path in endpoints:
+        return endpoints[path]
+    try:
+        rule, _ = app.create_url_adapter(request).match(return_rule=True)
+    except Exception:  # noqa: BLE001
+        endpoint = None
+    else:
+        endpoint = rule.endpoint
+    if len(endpoints) >= ENDPOINTS_KEPT:
+        endpoints.clear()
+    endpoints[path] = endpoint
+    return endpoint
 
 
 def _unreadable(environ) -> bool:

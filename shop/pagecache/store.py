@@ -56,8 +56,14 @@ return seq
 class RedisStore:
     """Entries in Redis, shared by every web node; invalidation reaches all of them at once."""
 
-    def __init__(self, url: str, prefix: str = "vb:"):
+    def __init__(self, url: str, prefix: str = "vb:", *, near_seconds: float = 0.0, near_entries: int = 500):
         import redis
+
+        # A near copy of the pages this process served (get_page) for near_seconds: a hot page costs no round
+        # trip, and another node's change reaches it within that time (this node's own, at once).
+        self.near_seconds = near_seconds
+        self.near_entries = near_entries
+        self._near: dict[str, tuple[float, bytes]] = {}
 
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.errors = (redis.RedisError, OSError)
@@ -75,6 +81,21 @@ class RedisStore:
         except self.errors as error:
             log.warning("page cache: get failed: %s", error)
             return None
+
+    def get_page(self, key: str) -> bytes | None:
+        """A whole page, the answer to a request: from the near copy when this process took it from Redis less
+        than near_seconds ago. Only pages: a fragment read here may go into a page kept for hours, so fragments
+        always come from Redis, where an invalidation has already taken effect."""
+        now = time.monotonic()
+        near = self._near.get(key)
+        if near is not None and near[0] > now:
+            return near[1]
+        value = self.get(key)
+        if value is not None and self.near_seconds > 0:
+            if len(self._near) >= self.near_entries:
+                self._near.clear()
+            self._near[key] = (now + self.near_seconds, value)
+        return value
 
     def get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
@@ -113,11 +134,13 @@ class RedisStore:
         except self.errors as error:
             # Pages under these tags may now be stale until they expire: say so loudly.
             log.error("page cache: invalidating %s failed: %s", ", ".join(tags[:10]), error)
+        self._near.clear()  # after Redis: no read made before the invalidation is left near
 
     def clear(self) -> None:
         """Delete every entry of this store (its prefix), for tests and the benchmark."""
         for key in self.redis.scan_iter(self.prefix + "*", count=1000):
             self.redis.delete(key)
+        self._near.clear()
 
 
 class MemoryStore:
@@ -144,6 +167,9 @@ class MemoryStore:
                 self._drop(key)
             return None
         return entry[1]
+
+    def get_page(self, key: str) -> bytes | None:
+        return self.get(key)
 
     def get_many(self, keys: list[str]) -> list[bytes | None]:
         return [self.get(k) for k in keys]

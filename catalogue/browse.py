@@ -143,11 +143,27 @@ def browse(session: Session, filters: Filters, *, page: int = 1, per_page: int =
     else:
         def page_record() -> str:
             found = found_page()
-            return json.dumps([found.total, found.items])
+            return json.dumps([found.total, found.items, filters.query, filters.in_stock])
 
-        total, ids = json.loads(fragments.kept(page_name(kept_as, page, per_page), tags, page_record, until=until))
+        total, ids, *_ = json.loads(fragments.kept(page_name(kept_as, page, per_page), tags, page_record, until=until))
         found = Page(items=ids, total=total, page=page, per_page=per_page)
     return found.with_items(load(session, found.items)) if load else found
+
+
+def kept_page(session: Session, kept_as: str, *, page: int, per_page: int) -> tuple[Page, Filters] | None:
+    """The page of product ids that browse(kept_as=...) kept, if catalogue.fragments.prefetch read it, with what
+    the page shows of its filters (the search words; whether it lists only what is in stock); None otherwise.
+
+    A page is kept only for filters that were valid, and under the same tags as what they were checked
+    against (the units and categories), so a kept page needs no parsing of its filters."""
+    value = fragments.peek(page_name(kept_as, page, per_page))
+    if value is None:
+        return None
+    total, ids, query, in_stock = json.loads(value)
+    filters = Filters(query=query, in_stock=in_stock)
+    changes.shows(changes.LISTINGS, *([changes.IN_STOCK_LISTS] if in_stock else []))
+    changes.changes_at(stock_source().next_hold_expiry(session) if in_stock else None)
+    return Page(items=ids, total=total, page=page, per_page=per_page), filters
 
 
 def page_name(kept_as: str, page: int, per_page: int) -> str:

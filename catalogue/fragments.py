@@ -91,6 +91,14 @@ def prefetch(*names: str) -> None:
     g.setdefault("kept_parts", {}).update(zip(keys, current_app.extensions["page_store"].get_many(keys), strict=True))
 
 
+def peek(name: str) -> bytes | None:
+    """A kept part that prefetch() read in this request (None: not kept, or not prefetched); kept() still
+    hands it out."""
+    if not has_request_context():
+        return None
+    return g.get("kept_parts", {}).get(_part_key(name))
+
+
 def kept(name: str, tags, render, *, until: datetime | None = None) -> str:
     """A part of a page kept under its own key and tags (the filter form of a list, say): render() makes it
     when it is not kept, and it is kept no later than until (when what it shows changes by itself: a hold

@@ -98,9 +98,10 @@ def _product_list(
 ):
     """Parse the filters, fetch one page and render it; bad parameters give 400 with the message by the field."""
     changes.shows(changes.LISTINGS)
-    # The filter form is the same for every visitor at this address (whichever page of the list): it is kept,
-    # unless it shows errors; it and the categories and units come from the store in one round trip.
-    # So is the page's list of product ids (browse's kept_as): all three come from the store in one round trip.
+    # The filter form is the same for every visitor at this address (whichever page of the list), and so is
+    # each page's list of product ids (browse's kept_as): both are kept, unless the filters have errors, and
+    # come from the store in one round trip with the categories and units. When both are kept the filters
+    # need no parsing: they were valid when kept, and the tags of what they were checked against hold them.
     if shelves is None:
         _prefetch_list()
     page = _page_number()
@@ -108,6 +109,23 @@ def _product_list(
     address = _address_without_page()
     filters_name = "filters:" + address
     tree, units = shelves or listing.shelves_and_makers(db.session)
+    kept_form = fragments.peek(filters_name)
+    kept = kept_form is not None and listing.kept_page(db.session, address, page=page, per_page=per_page)
+    if kept:
+        form, (result, filters), status, filter_html = None, kept, 200, Markup(kept_form.decode())
+    else:
+        form, filters, result, status, filter_html = _list_from_filters(
+            address, filters_name, category=category, children=children, units=units, page=page, per_page=per_page,
+            searching=searching)
+    return render_template(
+        template, form=form, result=result, category=category, heading=heading, filters=filters,
+        tree=tree, subcategories=children, filter_html=filter_html,
+    ), status
+
+
+def _list_from_filters(address: str, filters_name: str, *, category, children, units, page: int, per_page: int,
+                       searching: bool):
+    """Parse the list's filters from the address, fetch its page and make its filter form (kept, when valid)."""
     form = FilterForm(request.args, units=units, with_relevance=searching and bool(request.args.get("q", "").strip()))
     valid = form.validate()
     filters = form.filters(units, category_ids=[category.id] + [c.id for c in children] if category else None)
@@ -121,16 +139,12 @@ def _product_list(
             abort_with_message(404, _("That page number is past the last page of results."))
     if filters.in_stock:  # its members change with any stock (and when a hold expires: browse says when)
         changes.shows(changes.IN_STOCK_LISTS)
-    status = 200 if valid else 400
 
     def filter_form():
         return render_template("catalogue/_filters.html", form=form, searching=searching)
 
     filter_html = Markup(fragments.kept(filters_name, [changes.LISTINGS], filter_form) if valid else filter_form())
-    return render_template(
-        template, form=form, result=result, category=category, heading=heading, filters=filters,
-        tree=tree, subcategories=children, filter_html=filter_html,
-    ), status
+    return form, filters, result, (200 if valid else 400), filter_html
 
 
 def _prefetch_list() -> None:

@@ -96,6 +96,42 @@ def page_url(number: int | None) -> str:
     return f"{base}{'&' if '?' in base else '?'}page={int(number)}"
 
 
+def page_links(result) -> Markup:
+    """The page links of a list (a shop.core.paging.Page): previous, the first, up to two pages either side of
+    this one, the last, and next. Written in Python rather than as a macro: every list page shows them."""
+    if result.pages <= 1:
+        return Markup("")
+    from flask_babel import gettext as _
+
+    page, pages = result.page, result.pages
+    tertiary = '<a class="ds-button" data-variant="tertiary" href="{}"'
+    page_label = Markup('<span class="ds-sr-only">{} </span>').format(_("Page"))
+
+    def link(number: int, extra: str = "") -> Markup:
+        return Markup(tertiary).format(page_url(number if number > 1 else None)) + Markup(extra)
+
+    gap = Markup('<li><span class="pagination-gap" aria-hidden="true">…</span></li>')
+    empty = Markup('<span aria-hidden="true"></span>')
+    items = [Markup("<li>{}</li>").format(
+        link(page - 1, ' rel="prev">') + _("Previous") + Markup("</a>") if page > 1 else empty)]
+    window = max(1, page - 2)
+    if window > 1:
+        items.append(Markup("<li>{}1</a></li>").format(link(1, ">")))
+        if window > 2:
+            items.append(gap)
+    for n in range(window, min(pages, page + 2) + 1):
+        current = ' aria-current="page">' if n == page else ">"
+        items.append(Markup("<li>{}{}{}</a></li>").format(link(n, current), page_label, n))
+    if page + 2 < pages:
+        if page + 3 < pages:
+            items.append(gap)
+        items.append(Markup("<li>{}{}{}</a></li>").format(link(pages, ">"), page_label, pages))
+    items.append(Markup("<li>{}</li>").format(
+        link(page + 1, ' rel="next">') + _("Next") + Markup("</a>") if page < pages else empty))
+    return (Markup('<nav class="ds-pagination" aria-label="{}">\n  <ul>\n    ').format(_("Pages"))
+            + Markup("\n    ").join(items) + Markup("\n  </ul>\n</nav>"))
+
+
 def canonical_url() -> str:
     """This page's address without its query string, from SITE_URL when set (never from the Host header)."""
     return absolute(request.path if not request.script_root else request.script_root + request.path)
@@ -119,6 +155,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(oslo_date)
     app.add_template_global(url_with)
     app.add_template_global(page_url)
+    app.add_template_global(page_links)
 
     app.add_template_global(canonical_url)
     app.add_template_global(same_for_everyone)

@@ -31,6 +31,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalogue import changes
 from shop.core.time import OSLO, utcnow
+from shop.extensions import limiter
 from shop.pagecache.edge import EdgeCache
 from shop.pagecache.store import MemoryStore, RedisStore
 
@@ -40,6 +41,13 @@ CACHEABLE_ENDPOINTS = frozenset({
 })
 HOLES = ("nav", "flashes")
 MAX_PATH = 1000  # longer addresses (absurd query strings) are rendered, never kept
+
+
+@limiter.request_filter
+def _kept_pages_have_no_rate_limit() -> bool:
+    """A kept page's hit is answered before the rate limiter (edge.py, serve_cached), so these pages have no
+    limit of their own, and the limiter need not work out on each render that they have none."""
+    return request.method in ("GET", "HEAD") and request.endpoint in CACHEABLE_ENDPOINTS
 
 
 def marker(name: str) -> Markup:

@@ -1,6 +1,7 @@
 """Read side of the storefront: filtered, sorted, paginated product lists with a fixed number of queries."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -198,10 +200,13 @@ def for_sale_ids(session: Session, ids: list[int]) -> set[int]:
 
 
 def featured_ids(session: Session, *, limit: int) -> list[int]:
-    """The newest featured products for sale."""
-    return list(session.scalars(
-        select_for_sale(Product.id).where(Product.featured.is_(True)).order_by(Product.published_at.desc()).limit(limit)
-    ))
+    """The newest featured products for sale (kept until the lists change)."""
+    def newest() -> str:
+        return json.dumps(list(session.scalars(
+            select_for_sale(Product.id).where(Product.featured.is_(True)).order_by(Product.published_at.desc())
+            .limit(limit))))
+
+    return json.loads(fragments.kept(f"featured:{limit}", [changes.LISTINGS], newest))
 
 
 def product_for_sale(session: Session, slug: str) -> Product | None:
@@ -412,7 +417,14 @@ class Maker:
 
     @property
     def region_label(self) -> str:
-        return str(REGIONS[self.region])
+        return _region_label(self.region, str(get_locale()))
+
+
+@functools.cache
+def _region_label(region: str, locale: str) -> str:
+    """A region's name in a language, translated once per process (the home page names every unit's)."""
+    with force_locale(locale):
+        return str(REGIONS[region])
 
 
 SHELVES_AND_MAKERS = "shelves-and-makers"

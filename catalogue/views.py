@@ -48,6 +48,7 @@ FEATURED_ON_HOME = 8
 @bp.get("/")
 def home():
     changes.shows(changes.LISTINGS)
+    fragments.prefetch(listing.SHELVES_AND_MAKERS, f"featured:{FEATURED_ON_HOME}")
     tree, units = listing.shelves_and_makers(db.session)
     return render_template(
         "catalogue/home.html",

@@ -35,7 +35,7 @@ def product_grid(items, heading_level: int = 2, *, load) -> Markup:
     html: dict[int, str] = {}
     units: set[int] = set()  # each card names its unit
     if store is not None:
-        for product_id, value in zip(ids, store.get_many(keys), strict=True):
+        for product_id, value in zip(ids, _parts(store, keys), strict=True):
             if value is not None:
                 moment, unit_id, fragment = value.decode().split("|", 2)
                 if moment != "0":
@@ -64,6 +64,14 @@ def product_grid(items, heading_level: int = 2, *, load) -> Markup:
     return Markup('<ul class="product-grid">' + "".join(html[i] for i in ids if i in html) + "</ul>")
 
 
+def _parts(store, keys: list[str]) -> list[bytes | None]:
+    """Read kept cards or parts (perhaps from this process's near copy), and tell the page cache how current
+    they are, so nothing made from them is kept if they have changed since."""
+    values, current_at = store.get_parts(keys)
+    current_app.extensions["page_read_as_of"](current_at)
+    return values
+
+
 def _key(locale: str, heading_level: int, product_id: int) -> str:
     return f"card:{current_app.extensions['page_version']}:{locale}:{heading_level}:{product_id}"
 
@@ -88,7 +96,7 @@ def prefetch(*names: str) -> None:
     if not enabled() or not has_request_context():
         return
     keys = [_part_key(name) for name in names]
-    g.setdefault("kept_parts", {}).update(zip(keys, current_app.extensions["page_store"].get_many(keys), strict=True))
+    g.setdefault("kept_parts", {}).update(zip(keys, _parts(current_app.extensions["page_store"], keys), strict=True))
 
 
 def peek(name: str) -> bytes | None:
@@ -107,7 +115,7 @@ def kept(name: str, tags, render, *, until: datetime | None = None) -> str:
     key = _part_key(name)
     if store is not None:
         fetched = g.get("kept_parts", {}) if has_request_context() else {}
-        value = fetched.pop(key) if key in fetched else store.get(key)
+        value = fetched.pop(key) if key in fetched else _parts(store, [key])[0]
         if value is not None:
             return value.decode()
         since = current_app.extensions["page_since"]()
@@ -135,7 +143,7 @@ def kept_record(name: str, make) -> dict | None:
     key = f"record:{current_app.extensions['page_version']}:{get_locale()}:{name}"
     record = None
     if store is not None:
-        value = store.get(key)
+        value = _parts(store, [key])[0]
         if value is not None:
             record = json.loads(value)
         else:

@@ -41,7 +41,7 @@ DEFAULTS = {
     "PAGE_CACHE_SECONDS": 6 * 3600,
     "FRAGMENT_CACHE_SECONDS": 6 * 3600,
     "PAGE_CACHE_LOCAL_SECONDS": 1,
-    # With Redis: how long a process serves a page from its own near copy (another node's change waits as long).
+    # With Redis: how long a process uses its own near copy of a page or part (another node's change waits as long).
     "PAGE_CACHE_NEAR_SECONDS": 0.5,
     "PAGE_CACHE_PREFIX": "vb:",
     # Card orders hold their stock this long while the customer pays.

@@ -11,9 +11,10 @@ every committed change to those (stock, a listing, a unit, a category, a collect
 deletes them at once, and a page whose availability changes by itself (a hold expiring) is kept no longer
 than that. The store is Redis when REDIS_URL is set (shared by every web node, so an invalidation on one
 reaches all), and this process's memory otherwise, where entries live at most PAGE_CACHE_LOCAL_SECONDS
-because other processes' changes cannot reach it. With Redis, each process keeps a near copy of the pages
-it serves for PAGE_CACHE_NEAR_SECONDS (half a second): a hot page's hit costs no round trip, and a change
-made on another node reaches it within that time (one made on this node, at once).
+because other processes' changes cannot reach it. With Redis, each process keeps a near copy of what it
+reads (pages, cards, parts) for PAGE_CACHE_NEAR_SECONDS (half a second): a hot page costs no round trip,
+and a change made on another node reaches it within that time (one made on this node, at once); nothing
+made from a near copy is kept if what it shows changed after the copy was read (since, read_as_of).
 """
 from __future__ import annotations
 
@@ -119,11 +120,23 @@ def lifetime(app: Flask, setting: str) -> int:
 
 
 def since() -> int | None:
-    """The store's invalidation count when this request started reading (once per request)."""
+    """The store's invalidation count when this request started reading (once per request), or the count that
+    the oldest near copy it read was current at, if lower (read_as_of): what this request makes is kept only
+    if none of its tags was invalidated after that."""
     if "page_since" not in g:
         store = page_store(current_app)
         g.page_since = store.since() if store is not None else None
+    read_at = g.get("page_read_as_of")
+    if read_at is not None and g.page_since is not None and read_at < g.page_since:
+        return read_at
     return g.page_since
+
+
+def read_as_of(count: int | None) -> None:
+    """This request read parts that were current at the store's invalidation count (RedisStore.get_parts)."""
+    if count is not None:
+        earlier = g.get("page_read_as_of")
+        g.page_read_as_of = count if earlier is None else min(earlier, count)
 
 
 def version(app: Flask) -> str:
@@ -169,6 +182,7 @@ def register(app: Flask) -> None:
     app.extensions["page_version"] = version(app)
     app.extensions["page_lifetime"] = lambda setting: lifetime(app, setting)
     app.extensions["page_since"] = since
+    app.extensions["page_read_as_of"] = read_as_of
 
     @app.context_processor
     def inject_holes():

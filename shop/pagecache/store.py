@@ -59,11 +59,13 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = "vb:", *, near_seconds: float = 0.0, near_entries: int = 500):
         import redis
 
-        # A near copy of the pages this process served (get_page) for near_seconds: a hot page costs no round
-        # trip, and another node's change reaches it within that time (this node's own, at once).
+        # A near copy of what this process read, for near_seconds: a hot page, and the parts a page is made
+        # of, cost no round trip, and another node's change reaches them within that time (this node's own,
+        # at once). Parts (get_parts) remember the invalidation count they were current at.
         self.near_seconds = near_seconds
         self.near_entries = near_entries
         self._near: dict[str, tuple[float, bytes]] = {}
+        self._near_parts: dict[str, tuple[float, bytes, int]] = {}
 
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.errors = (redis.RedisError, OSError)
@@ -84,8 +86,7 @@ class RedisStore:
 
     def get_page(self, key: str) -> bytes | None:
         """A whole page, the answer to a request: from the near copy when this process took it from Redis less
-        than near_seconds ago. Only pages: a fragment read here may go into a page kept for hours, so fragments
-        always come from Redis, where an invalidation has already taken effect."""
+        than near_seconds ago."""
         now = time.monotonic()
         near = self._near.get(key)
         if near is not None and near[0] > now:
@@ -105,6 +106,38 @@ class RedisStore:
         except self.errors as error:
             log.warning("page cache: mget failed: %s", error)
             return [None] * len(keys)
+
+    def get_parts(self, keys: list[str]) -> tuple[list[bytes | None], int | None]:
+        """The parts a page is made of (cards, kept parts), from the near copy where this process took them
+        from Redis less than near_seconds ago, and the invalidation count all of them are current at (None:
+        not known). A page or part made from them must be kept only if none of its tags was invalidated
+        after that count (pass it as put's since), or it could keep for hours what a near copy still showed."""
+        now = time.monotonic()
+        values: list[bytes | None] = [None] * len(keys)
+        current_at = None
+        wanted = []
+        for i, key in enumerate(keys):
+            near = self._near_parts.get(key)
+            if near is not None and near[0] > now:
+                values[i] = near[1]
+                current_at = near[2] if current_at is None else min(current_at, near[2])
+            else:
+                wanted.append(i)
+        if wanted:
+            try:
+                *found, seq = self.redis.mget([self.prefix + keys[i] for i in wanted] + [self._seq_key])
+            except self.errors as error:
+                log.warning("page cache: mget failed: %s", error)
+                return values, current_at
+            seq = int(seq or 0)  # one command: the values are those of this count
+            current_at = seq if current_at is None else min(current_at, seq)
+            if len(self._near_parts) + len(wanted) > self.near_entries * 20:
+                self._near_parts.clear()
+            for i, value in zip(wanted, found, strict=True):
+                values[i] = value
+                if value is not None and self.near_seconds > 0:
+                    self._near_parts[keys[i]] = (now + self.near_seconds, value, seq)
+        return values, current_at
 
     def since(self) -> int | None:
         """The invalidation count now: what a render started now is checked against (None: Redis is away)."""
@@ -135,12 +168,14 @@ class RedisStore:
             # Pages under these tags may now be stale until they expire: say so loudly.
             log.error("page cache: invalidating %s failed: %s", ", ".join(tags[:10]), error)
         self._near.clear()  # after Redis: no read made before the invalidation is left near
+        self._near_parts.clear()
 
     def clear(self) -> None:
         """Delete every entry of this store (its prefix), for tests and the benchmark."""
         for key in self.redis.scan_iter(self.prefix + "*", count=1000):
             self.redis.delete(key)
         self._near.clear()
+        self._near_parts.clear()
 
 
 class MemoryStore:
@@ -170,6 +205,9 @@ class MemoryStore:
 
     def get_page(self, key: str) -> bytes | None:
         return self.get(key)
+
+    def get_parts(self, keys: list[str]) -> tuple[list[bytes | None], int | None]:
+        return self.get_many(keys), None  # this process's own memory: nothing can be older than since()
 
     def get_many(self, keys: list[str]) -> list[bytes | None]:
         return [self.get(k) for k in keys]

@@ -351,26 +351,68 @@ def redis_client():
     client.close()
 
 
-@pytest.fixture
-def two_nodes(app, monkeypatch, redis_client):
+def _web_nodes(app, monkeypatch, redis_url: str) -> tuple[str, tuple]:
     """Two web nodes (two apps) on the same database and the same Redis, as behind a load balancer."""
     from uuid import uuid4
 
     from shop import create_app
 
     prefix = f"test-{uuid4().hex}-"
-    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    monkeypatch.setenv("REDIS_URL", redis_url)
     config = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MEDIA_ROOT",
                                                "SERVER_NAME", "SESSION_COOKIE_SECURE", "WTF_CSRF_ENABLED")}
     config.update(PAGE_CACHE_SECONDS=3600, FRAGMENT_CACHE_SECONDS=3600, PAGE_CACHE_PREFIX=prefix,
                   RATELIMIT_KEY_PREFIX=prefix, LOGIN_RATE_LIMIT="2 per 5 minutes")
-    nodes = create_app(config), create_app(config)
-    yield nodes
-    for key in redis_client.scan_iter(prefix + "*"):
-        redis_client.delete(key)
+    return prefix, (create_app(config), create_app(config))
+
+
+def _close(nodes) -> None:
     for node in nodes:
         with node.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def two_nodes(app, monkeypatch, redis_client):
+    prefix, nodes = _web_nodes(app, monkeypatch, REDIS_TEST_URL)
+    yield nodes
+    for key in redis_client.scan_iter(prefix + "*"):
+        redis_client.delete(key)
+    _close(nodes)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test's own, which it may pause without touching anyone else's."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    redis = pytest.importorskip("redis")
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("no redis-server to start")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                                "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start")
+        yield f"redis://127.0.0.1:{port}/0", client
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_redis_url_makes_every_web_node_share_the_pages_and_the_login_limits(two_nodes, session, redis_client):
@@ -489,6 +531,59 @@ def test_a_page_made_from_near_copies_older_than_a_change_is_not_kept(two_nodes,
     while time.monotonic() - changed < 0.6:
         time.sleep(0.05)
     assert _availability(_text(reader.get("/produkter?sort=newest")), product.slug) == "På lager"
+
+
+def test_an_invalidation_redis_does_not_take_is_retried_and_its_node_serves_nothing_kept_meanwhile(
+        app, monkeypatch, own_redis, session):
+    """Redis stops taking writes (paused longer than the socket timeout) just as a stock change commits: the
+    node that made the change shows it at once, and once Redis takes writes again, within a second no node
+    shows the old availability (the kept pages would otherwise live for hours)."""
+    import time
+
+    from inventory import services as stock
+    from inventory.models import StockRecord
+
+    url, redis_client = own_redis
+    _, (node_a, node_b) = _web_nodes(app, monkeypatch, url)
+    try:
+        product = make_product(session, title="Benk i eik", stock=0)
+        session.commit()
+        path = f"/produkt/{product.slug}"
+        writer, reader = node_a.test_client(), node_b.test_client()
+        for visitor in (writer, reader):
+            visitor.get(path)
+            assert visitor.get(path).headers["X-Cache"] == "hit"
+        record_id = session.query(StockRecord.id).filter_by(product_id=product.id).scalar()
+        time.sleep(0.6)  # past the near copies
+
+        pause = 1.5
+        redis_client.execute_command("CLIENT", "PAUSE", int(pause * 1000), "WRITE")
+        paused = time.monotonic()
+        with node_a.app_context():
+            stock.adjust(db.session, record_id, 10, reason="produced", now=NOW)
+            db.session.commit()  # the invalidation times out; the change stands
+        store = node_a.extensions["page_store"]
+        assert store.owed >= {f"product:{product.id}"}
+
+        shown = writer.get(path)
+        assert time.monotonic() - paused < pause, "still paused"
+        assert shown.headers.get("X-Cache") != "hit"
+        assert _availability(_text(shown)) == "På lager", "the node that owes the invalidation shows the change"
+        assert _availability(_text(reader.get(path))) == "Utsolgt", "the other node still has the old page"
+
+        resumed = paused + pause
+        while time.monotonic() < resumed + 2:
+            if _availability(_text(reader.get(path))) == "På lager":
+                break
+            time.sleep(0.02)
+        seen = time.monotonic() - resumed
+        assert _availability(_text(reader.get(path))) == "På lager"
+        assert seen < 1.0, seen
+        assert not store.owed
+        writer.get(path)
+        assert writer.get(path).headers["X-Cache"] == "hit", "kept again once nothing is owed"
+    finally:
+        _close((node_a, node_b))
 
 
 def test_redis_keeps_a_render_that_started_before_a_change_out(two_nodes, session):

@@ -8,6 +8,10 @@ A page is rendered from data read after ``since()``; ``put`` refuses it when one
 invalidated after that moment (the data it was made from may be older than the change), and an
 invalidation that comes after the ``put`` deletes it. Both stores do each step atomically (Redis in a
 Lua script), so no order of renders and commits leaves a stale entry behind.
+
+An invalidation Redis does not take (down, or slower than the socket timeout) is owed: until a thread of
+the process that made the change gets it through, that process serves nothing kept and keeps nothing, so
+it never shows what its own commit changed; other nodes may, until Redis is back and the debt is paid.
 """
 from __future__ import annotations
 
@@ -75,9 +79,19 @@ class RedisStore:
         self._put = self.redis.register_script(_PUT)
         self._invalidate = self.redis.register_script(_INVALIDATE)
 
+        # Tags whose invalidation failed (Redis away or too slow at commit). Entries under them may be stale,
+        # so while any are owed this process serves nothing kept and keeps nothing, and a thread of its own
+        # retries until Redis takes the invalidation; then every node is current again.
+        self.owed: set[str] = set()
+        self._paying = threading.Lock()
+        self._retrying: threading.Thread | None = None
+        self.retry_seconds = 0.2
+
     # Redis down or slow: pages are rendered (a miss), nothing is kept, and the shop goes on.
 
     def get(self, key: str) -> bytes | None:
+        if self.owed:
+            return None
         try:
             return self.redis.get(self.prefix + key)
         except self.errors as error:
@@ -101,6 +115,8 @@ class RedisStore:
     def get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
             return []
+        if self.owed:
+            return [None] * len(keys)
         try:
             return self.redis.mget([self.prefix + k for k in keys])
         except self.errors as error:
@@ -123,6 +139,8 @@ class RedisStore:
                 current_at = near[2] if current_at is None else min(current_at, near[2])
             else:
                 wanted.append(i)
+        if self.owed:
+            return [None] * len(keys), None
         if wanted:
             try:
                 *found, seq = self.redis.mget([self.prefix + keys[i] for i in wanted] + [self._seq_key])
@@ -140,7 +158,10 @@ class RedisStore:
         return values, current_at
 
     def since(self) -> int | None:
-        """The invalidation count now: what a render started now is checked against (None: Redis is away)."""
+        """The invalidation count now: what a render started now is checked against (None: Redis is away, or an
+        invalidation is owed)."""
+        if self.owed:
+            return None
         try:
             return int(self.redis.get(self._seq_key) or 0)
         except self.errors as error:
@@ -149,7 +170,7 @@ class RedisStore:
 
     def put(self, key: str, value: bytes, *, tags: Iterable[str], seconds: int, since: int | None) -> bool:
         """Keep value under key and its tags, unless a tag was invalidated after since."""
-        if seconds <= 0 or since is None:
+        if seconds <= 0 or since is None or self.owed:
             return False
         try:
             return bool(self._put(keys=[self.prefix + key, self._tag_prefix],
@@ -159,21 +180,52 @@ class RedisStore:
             return False
 
     def invalidate(self, tags: Iterable[str]) -> None:
-        tags = sorted(set(tags))
+        tags = set(tags)
         if not tags:
             return
-        try:
-            self._invalidate(keys=[self._seq_key, self._tag_prefix, TAG_MEMORY_SECONDS], args=tags)
-        except self.errors as error:
-            # Pages under these tags may now be stale until they expire: say so loudly.
-            log.error("page cache: invalidating %s failed: %s", ", ".join(tags[:10]), error)
-        self._near.clear()  # after Redis: no read made before the invalidation is left near
-        self._near_parts.clear()
+        with self._paying:
+            tags |= self.owed
+            try:
+                self._invalidate(keys=[self._seq_key, self._tag_prefix, TAG_MEMORY_SECONDS], args=sorted(tags))
+                self.owed = set()
+            except self.errors as error:
+                # Pages under these tags may now be stale: serve nothing kept until Redis has taken them.
+                log.error("page cache: invalidating %s failed, retrying: %s", ", ".join(sorted(tags)[:10]), error)
+                self.owed = tags
+                self._retry()
+            finally:
+                self._near.clear()  # after Redis: no read made before the invalidation is left near
+                self._near_parts.clear()
+
+    def _retry(self) -> None:
+        """Start the thread that pays what is owed (called holding _paying)."""
+        if self._retrying is not None and self._retrying.is_alive():
+            return
+        self._retrying = threading.Thread(target=self._pay, name="page-cache-invalidation", daemon=True)
+        self._retrying.start()
+
+    def _pay(self) -> None:
+        while True:
+            time.sleep(self.retry_seconds)
+            with self._paying:
+                if not self.owed:
+                    return
+                try:
+                    self._invalidate(keys=[self._seq_key, self._tag_prefix, TAG_MEMORY_SECONDS],
+                                     args=sorted(self.owed))
+                except self.errors:
+                    continue
+                log.warning("page cache: the failed invalidation of %s went through", ", ".join(sorted(self.owed)[:10]))
+                self.owed = set()
+                self._near.clear()
+                self._near_parts.clear()
+                return
 
     def clear(self) -> None:
         """Delete every entry of this store (its prefix), for tests and the benchmark."""
         for key in self.redis.scan_iter(self.prefix + "*", count=1000):
             self.redis.delete(key)
+        self.owed = set()  # what was owed is gone with the rest
         self._near.clear()
         self._near_parts.clear()
 

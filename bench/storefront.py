@@ -31,7 +31,8 @@ What it measures
     each URL is fetched once (per visitor) and must answer 200; a cart request must answer 200 and, in the
     ``hit`` mode, the second one must come from the cache (``X-Cache: hit``), or the report says so.
 
-    In the same run, with the same gunicorn settings and the same wrk settings, two reference apps:
+    In the same run, with the same gunicorn settings and the same wrk settings, two reference apps, each measured
+    right before the rows of the mode it is compared with (the machine's speed drifts over a run):
 
     * ``bare``: ``bench/ref_bare.py``, a bare Flask app whose ``/`` answers "Hello";
     * ``plain``: ``bench/ref_plain.py``, plain Flask + SQLAlchemy + Jinja on the same database, ``/?page=2``:
@@ -768,6 +769,7 @@ class LoadResult:
     cpu: dict[str, float] = field(default_factory=dict)
     drain_s: float = 0.0
     attempts: int = 1
+    before: str = ""  # a reference: the mode it was measured right before (and whose rows it is compared with)
 
     @property
     def ok(self) -> bool:
@@ -1119,18 +1121,20 @@ PAGE_NAMES = {"home": "home", "category": "category", "product": "product page",
               "bare": "bare app", "plain": "plain page"}
 
 
-def references(load: list[LoadResult]) -> dict[str, LoadResult]:
-    return {r.key: r for r in load if r.mode == "reference"}
+def references(load: list[LoadResult]) -> dict[tuple[str, str], LoadResult]:
+    """The references by (the mode they were measured right before, which)."""
+    return {(r.before, r.key): r for r in load if r.mode == "reference"}
 
 
-def ratio(r: LoadResult, refs: dict[str, LoadResult]) -> tuple[float | None, str]:
-    """The row's req/s as a share of its reference's (bare for hit rows, plain otherwise), and which."""
+def ratio(r: LoadResult, refs: dict[tuple[str, str], LoadResult]) -> tuple[float | None, str]:
+    """The row's req/s as a share of its reference's (bare for hit rows, plain otherwise, measured right
+    before the row's mode), and which."""
     name = reference_for(r.mode)
-    ref = refs.get(name)
+    ref = refs.get((r.mode, name))
     return (r.rps / ref.rps if ref and ref.rps else None), name
 
 
-def ratio_text(r: LoadResult, refs: dict[str, LoadResult]) -> str:
+def ratio_text(r: LoadResult, refs: dict[tuple[str, str], LoadResult]) -> str:
     value, name = ratio(r, refs)
     return f"{value:.2f} × {name}" if value is not None else "-"
 
@@ -1139,11 +1143,12 @@ def tail_text(r: LoadResult) -> str:
     return f"{r.tail:.1f}" if r.tail is not None else "-"
 
 
-def ratio_check(where: str, r: LoadResult, refs: dict[str, LoadResult], goal: float) -> tuple[str, bool]:
+def ratio_check(where: str, r: LoadResult, refs: dict[tuple[str, str], LoadResult], goal: float
+                ) -> tuple[str, bool]:
     value, name = ratio(r, refs)
     if value is None:
         return f"{where} >= {goal:.1f} × {name}: no {name} reference measured", False
-    return (f"{where} >= {goal:.1f} × {name}: {r.rps:.0f} req/s = {value:.2f} × {refs[name].rps:.0f} req/s",
+    return (f"{where} >= {goal:.1f} × {name}: {r.rps:.0f} req/s = {value:.2f} × {refs[(r.mode, name)].rps:.0f} req/s",
             r.ok and value >= goal)
 
 
@@ -1266,13 +1271,17 @@ def references_table(runs: dict) -> list[str]:
                "products joined with their unit, newest first, `LIMIT 24 OFFSET 24`; the count of published "
                "products) and renders `bench/templates/plain.html`.")
     out.append("")
-    out.append("| database | reference | req/s | p50 | p90 | p99 | p99/p50 | errors | server CPU ms/req "
-               "| cores: gunicorn / wrk / postgres / redis / others | runs |")
-    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    out.append("Each is measured right before the rows of the mode it is compared with (the plain page before "
+               "cold and before miss, the bare app before hit), so that the machine's drift over a run (other "
+               "work on the same host) moves a row and its reference alike.")
+    out.append("")
+    out.append("| database | reference | measured before | req/s | p50 | p90 | p99 | p99/p50 | errors "
+               "| server CPU ms/req | cores: gunicorn / wrk / postgres / redis / others | runs |")
+    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for name, run_ in runs.items():
         for r in run_["load"]:
             if r.mode == "reference":
-                out.append(f"| {name} | {r.label} | {r.rps:.0f} | {fmt(r.p50_ms)} | {fmt(r.p90_ms)} "
+                out.append(f"| {name} | {r.label} | {r.before} | {r.rps:.0f} | {fmt(r.p50_ms)} | {fmt(r.p90_ms)} "
                            f"| {fmt(r.p99_ms)} | {tail_text(r)} | {r.errors} | {server_ms(r)} | {cores(r)} "
                            f"| {r.attempts} |")
     out.append("")
@@ -1407,8 +1416,8 @@ SHOP_PAGES = ("home", "category", "product", "search", "search_rare", "product_t
 
 
 def load_runs_per_database(args, modes: list[str], visitors: list[str]) -> int:
-    """How many wrk runs one database takes (the references, then every page of every mode per visitor)."""
-    runs = len(REFERENCES)
+    """How many wrk runs one database takes (each mode's reference, then every page of the mode per visitor)."""
+    runs = len(modes)
     for mode in modes:
         keys = [k for k in SHOP_PAGES if (k != "product_tail" or mode == "hit") and (not args.pages or k in args.pages)]
         runs += len(keys) * len(visitors)
@@ -1421,7 +1430,7 @@ def estimate_minutes(args, databases: int, modes: list[str], visitors: list[str]
     runs = load_runs_per_database(args, modes, visitors)
     per_run = args.warmup + args.duration + 3  # the 2 s sample of others' CPU, the drains, wrk starting
     seed = 0 if args.skip_seed else 40 + (args.products + args.small_products) * 1.5 / 1000  # the demo: ~20 s each
-    fixed = seed + 60 + 5 * (len(modes) + len(REFERENCES))  # pages, in-process counts, servers starting
+    fixed = seed + 60 + 5 * 2 * len(modes)  # pages, in-process counts, servers starting
     typical = databases * (fixed + runs * per_run)
     worst = databases * (fixed + runs * (args.retries + 1) * (per_run + args.quiet_wait))
     return typical / 60, worst / 60
@@ -1444,15 +1453,20 @@ def bench_database(name: str, args, modes: list[str], visitors: list[str]) -> di
     load: list[LoadResult] = []
     servers: dict[str, tuple[str, int]] = {}
     warnings: list[str] = []
-    for ref, (_, path, label) in REFERENCES.items():
-        with reference_server(target, args.workers, ref) as server:
-            load.append(measure_best(server, ref, label, [path], args, "anonymous", {}))
-        servers[ref] = (server.command_text(), server.worker_timeouts())
     redis = Redis() if set(modes) - {"cold"} else None
     try:
         if redis:
             redis.__enter__()
         for mode in modes:
+            # The mode's reference is measured right before its rows: the machine's speed drifts over a run
+            # (other machines' work on the same host), and a reference measured minutes away drifts with it.
+            ref = reference_for(mode)
+            _, path, label = REFERENCES[ref]
+            with reference_server(target, args.workers, ref) as server:
+                result = measure_best(server, ref, label, [path], args, "anonymous", {})
+                result.before = mode
+                load.append(result)
+            servers[ref] = (server.command_text(), server.worker_timeouts())
             if redis:
                 redis.flush()
             with shop_server(target, args.workers, mode, redis) as server:

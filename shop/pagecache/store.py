@@ -186,7 +186,7 @@ class RedisStore:
         with self._paying:
             tags |= self.owed
             try:
-                self._invalidate(keys=[self._seq_key, self._tag_prefix, TAG_MEMORY_SECONDS], args=sorted(tags))
+                self._send(tags)
                 self.owed = set()
             except self.errors as error:
                 # Pages under these tags may now be stale: serve nothing kept until Redis has taken them.
@@ -196,6 +196,9 @@ class RedisStore:
             finally:
                 self._near.clear()  # after Redis: no read made before the invalidation is left near
                 self._near_parts.clear()
+
+    def _send(self, tags: set[str]) -> None:
+        self._invalidate(keys=[self._seq_key, self._tag_prefix, TAG_MEMORY_SECONDS], args=sorted(tags))
 
     def _retry(self) -> None:
         """Start the thread that pays what is owed (called holding _paying)."""
@@ -211,8 +214,7 @@ class RedisStore:
                 if not self.owed:
                     return
                 try:
-                    self._invalidate(keys=[self._seq_key, self._tag_prefix, TAG_MEMORY_SECONDS],
-                                     args=sorted(self.owed))
+                    self._send(self.owed)
                 except self.errors:
                     continue
                 log.warning("page cache: the failed invalidation of %s went through", ", ".join(sorted(self.owed)[:10]))

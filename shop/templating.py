@@ -137,14 +137,22 @@ def canonical_url() -> str:
     return absolute(request.path if not request.script_root else request.script_root + request.path)
 
 
-def same_for_everyone(name: str) -> Markup:
+def same_for_everyone(name: str, **values: str) -> Markup:
     """A part of every page that depends on nothing but the language and the settings (the footer, the style
-    sheets): rendered once per process and language from templates/_chrome/, not on every page."""
+    sheets, the header's logo and search box): rendered once per process and language from templates/_chrome/,
+    not on every page. The few words a page puts into it (``{{ fill('q') }}`` in the part) are ``values``,
+    escaped and filled in on every page."""
     key = (name, str(get_locale()))
     parts = current_app.extensions.setdefault("chrome_parts", {})
     if key not in parts:
-        parts[key] = Markup(render_template(f"_chrome/{name}.html"))
-    return parts[key]
+        parts[key] = Markup(render_template(f"_chrome/{name}.html", fill=_CHROME_SLOT.format))
+    part = parts[key]
+    for slot, value in values.items():
+        part = part.replace(_CHROME_SLOT.format(slot), value)  # Markup.replace escapes the value
+    return part
+
+
+_CHROME_SLOT = "\x00{}\x00"  # a NUL never comes from a template or a translation, and request text has none
 
 
 def register(app: Flask) -> None:

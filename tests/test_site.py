@@ -23,6 +23,24 @@ def test_bokmal_is_the_default_and_english_can_be_chosen(client, session):
     assert "499.00" in page  # money in English format
 
 
+def test_the_header_is_shared_per_language_and_keeps_each_searchs_own_words_escaped(client, session):
+    """The header's logo and search box are rendered once per process and language; the words in the box are
+    each page's own."""
+    make_product(session, title="Benk i eik")
+    session.commit()
+
+    typed = 'eik "<b>&'
+    page = client.get("/sok", query_string={"q": typed}).get_data(as_text=True)
+    assert 'name="q" value="eik &#34;&lt;b&gt;&amp;"' in page and "<b>&" not in page
+    assert 'placeholder="Søk i butikken"' in page and "\x00" not in page
+
+    home = client.get("/").get_data(as_text=True)
+    assert 'name="q" value=""' in home  # not the last search's words
+    client.get("/sprak/en")
+    english = client.get("/sok", query_string={"q": "oak"}).get_data(as_text=True)
+    assert 'name="q" value="oak"' in english and 'placeholder="Search the shop"' in english
+
+
 def test_language_switch_ignores_unknown_languages_and_foreign_redirects(client):
     response = client.get("/sprak/xx?next=https://evil.example/")
     assert response.headers["Location"] == "/"
